@@ -1,0 +1,42 @@
+# Two commands do everything: `make lab` (set up, then JupyterLab) and `make test` (set up, then
+# the whole test suite). Both create .venv with Python >= 3.11 on first use.
+
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The first of these interpreters that is Python 3.11 or newer (override: make PYTHON=/path/to/python).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3 python; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+PYTEST_ARGS ?=
+
+.PHONY: install lab test exercises bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "dsworkbook needs Python 3.11 or newer; install it, or run: make PYTHON=/path/to/python3.11"; exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@touch $(STAMP)
+
+lab: install
+	@echo "Starting JupyterLab at the repository root; open the URL printed below (Ctrl-C stops it)."
+	$(BIN)/jupyter lab --no-browser --ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Rebuild exercises/ from solutions/ (a test fails when they are out of step).
+exercises: install
+	$(BIN)/dsworkbook build-exercises
+
+bench: install
+	$(BIN)/python bench/sim_vs_simpy.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,139 @@
+"""The trace: every send, delivery, drop, timer, fault and client operation of a run.
+
+Records are plain tuples ``(time, kind, node, peer, msg_id, detail)`` appended to a list, so
+tracing costs one append on the hot path. ``kind`` is one of :data:`KINDS`. For a message,
+``msg_id`` links its send to its delivery or drop (a duplicated message is delivered twice
+under one id); ``detail`` holds the message, the timer name, or the reason for a drop.
+
+:meth:`Trace.to_dataframe` gives the pandas view a reader analyses; :meth:`Trace.digest` is a
+hash of the whole run used to show that the same seed gives the same trace, bit for bit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
+
+from dsworkbook.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["Record", "Trace", "KINDS"]
+
+KINDS = (
+    "send",  # node -> peer, detail = message
+    "deliver",  # delivered at node from peer, detail = message
+    "drop",  # a message lost, detail = reason: loss, partition, node down, ...
+    "duplicate",  # the network made a second copy of msg_id
+    "timer",  # a timer fired at node, detail = timer name
+    "persist",  # node wrote durable state, detail = the values
+    "note",  # a node-reported state change, detail = fields
+    "fault",  # crash, restart, pause, resume, partition, heal, clock change; detail = text
+    "invoke",  # a client operation began, detail = op
+    "complete",  # a client operation ended, detail = (outcome, value)
+)
+
+
+class Record(NamedTuple):
+    time: float
+    kind: str
+    node: str | None
+    peer: str | None
+    msg_id: int | None
+    detail: Any
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _stable_repr(value: Any) -> str:
+    text = repr(value)
+    if _ADDRESS.search(text):
+        raise ConfigError(
+            f"cannot hash a trace holding {text}: its repr contains a memory address, which "
+            "changes from run to run. Give the message type a stable repr (a dataclass has one)."
+        )
+    return text
+
+
+class Trace:
+    """An append-only log of a run. ``enabled=False`` records nothing (for huge fuzz runs)."""
+
+    __slots__ = ("records", "enabled")
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.records: list[tuple] = []
+        self.enabled = enabled
+
+    def add(self, time: float, kind: str, node: str | None = None, peer: str | None = None,
+            msg_id: int | None = None, detail: Any = None) -> None:
+        if self.enabled:
+            self.records.append((time, kind, node, peer, msg_id, detail))
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return (Record(*r) for r in self.records)
+
+    def of_kind(self, *kinds: str) -> list[Record]:
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise ConfigError(f"unknown trace kind(s) {sorted(unknown)}; kinds are {list(KINDS)}")
+        return [Record(*r) for r in self.records if r[1] in kinds]
+
+    def digest(self) -> str:
+        """SHA-256 of the whole trace: equal digests mean identical runs."""
+        h = hashlib.sha256()
+        for rec in self.records:
+            h.update(_stable_repr(rec).encode())
+            h.update(b"\n")
+        return h.hexdigest()
+
+    def to_dataframe(self) -> "pd.DataFrame":
+        """One row per record: time, kind, node, peer, msg_id, detail (as text)."""
+        import pandas as pd
+
+        rows = [
+            (t, k, n, p, m, "" if d is None else (d if isinstance(d, str) else repr(d)))
+            for (t, k, n, p, m, d) in self.records
+        ]
+        df = pd.DataFrame(rows, columns=["time", "kind", "node", "peer", "msg_id", "detail"])
+        df["msg_id"] = df["msg_id"].astype("Int64")
+        return df
+
+    def messages(self) -> "pd.DataFrame":
+        """One row per message copy: send time, delivery (or drop) time, latency, outcome.
+
+        The columns are ``msg_id, src, dst, sent, arrived, latency, outcome, reason, message``;
+        ``outcome`` is ``delivered`` or ``dropped`` (``reason`` says why); a duplicated message
+        has one row per copy. Messages still in flight when the run stopped have outcome
+        ``in flight``.
+        """
+        import pandas as pd
+
+        sends: dict[int, tuple] = {}
+        rows: list[tuple] = []
+        ended: dict[int, int] = {}
+        for t, kind, node, peer, mid, detail in self.records:
+            if kind == "send":
+                sends[mid] = (t, node, peer, detail)
+            elif kind == "deliver" or (kind == "drop" and mid is not None):
+                sent_at, src, dst, msg = sends[mid]
+                ended[mid] = ended.get(mid, 0) + 1
+                delivered = kind == "deliver"
+                rows.append((mid, src, dst, sent_at, t, t - sent_at,
+                             "delivered" if delivered else "dropped",
+                             "" if delivered else str(detail), repr(msg)))
+        copies: dict[int, int] = {}
+        for t, kind, node, peer, mid, detail in self.records:
+            if kind == "duplicate":
+                copies[mid] = copies.get(mid, 1) + 1
+        for mid, (sent_at, src, dst, msg) in sends.items():
+            missing = copies.get(mid, 1) - ended.get(mid, 0)
+            for _ in range(max(missing, 0)):
+                rows.append((mid, src, dst, sent_at, float("nan"), float("nan"), "in flight", "", repr(msg)))
+        cols = ["msg_id", "src", "dst", "sent", "arrived", "latency", "outcome", "reason", "message"]
+        return pd.DataFrame(rows, columns=cols).sort_values(["msg_id", "arrived"], kind="stable").reset_index(drop=True)
