@@ -13,6 +13,7 @@ from dsworkbook.sim.latency import Constant, Exponential, Latency, LongTail, Uni
 from dsworkbook.sim.network import LinkConfig, Network
 from dsworkbook.sim.node import (CancelTimer, Complete, Effect, Invoke, Node, NodeId, Note, Persist,
                                  Request, Response, Send, SetTimer)
+from dsworkbook.sim.stats import STATS_COLUMNS, delivery_stats
 from dsworkbook.sim.trace import KINDS, Record, Trace
 
 __all__ = [
@@ -23,6 +24,6 @@ __all__ = [
     "LocalClock",
     "Fault", "Crash", "Restart", "Pause", "Partition", "Cut", "Restore", "Heal", "ClockJump", "ClockDrift",
     "NetworkChange", "FaultSchedule", "ShrinkResult", "shrink", "FAULT_KINDS",
-    "Trace", "Record", "KINDS",
+    "Trace", "Record", "KINDS", "delivery_stats", "STATS_COLUMNS",
     "History", "Op", "OUTCOMES",
 ]

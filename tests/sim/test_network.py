@@ -222,3 +222,25 @@ def test_trace_dataframe_columns():
     df = blast(n=5).trace.to_dataframe()
     assert list(df.columns) == ["time", "kind", "node", "peer", "msg_id", "detail"]
     assert list(df[df.kind == "send"]["msg_id"]) == list(df[df.kind == "deliver"].sort_values("msg_id")["msg_id"])
+
+
+def test_delivery_stats_counts_sent_lost_and_duplicates_per_link():
+    from dsworkbook.sim import delivery_stats
+
+    sim = blast(n=500, loss=0.2, duplicate=0.2, latency=(1, 10))
+    stats = delivery_stats(sim.trace.messages())
+    row = stats.loc[("a", "b")]
+    got = sim.node("b").got
+    assert row["sent"] == 500
+    assert row["delivered"] == len(got)
+    assert row["lost"] == 500 - len(set(got))
+    assert row["duplicates"] == len(got) - len(set(got))
+    assert 1 <= row["p50"] <= row["p99"] <= 10
+    assert stats.loc[("all", "all")]["sent"] == 500
+
+
+def test_delivery_stats_refuses_the_wrong_dataframe():
+    from dsworkbook.sim import delivery_stats
+
+    with pytest.raises(ConfigError, match=r"trace.messages\(\)"):
+        delivery_stats(blast(n=3).trace.to_dataframe())
