@@ -3,6 +3,7 @@
 ``from dsworkbook import sim`` (or ``dw.sim``) reaches everything below.
 """
 
+from dsworkbook.sim import examples
 from dsworkbook.sim.clock import LocalClock
 from dsworkbook.sim.faults import (FAULT_KINDS, ClockDrift, ClockJump, Crash, Cut, Fault, FaultSchedule,
                                    Heal, NetworkChange, Partition, Pause, Restart, Restore, ShrinkResult,
@@ -17,6 +18,7 @@ from dsworkbook.sim.stats import STATS_COLUMNS, delivery_stats
 from dsworkbook.sim.trace import KINDS, Record, Trace
 
 __all__ = [
+    "examples",
     "Simulation", "UP", "DOWN", "PAUSED",
     "Node", "NodeId", "Effect", "Send", "SetTimer", "CancelTimer", "Persist", "Note", "Invoke", "Complete",
     "Request", "Response",

@@ -7,7 +7,7 @@ import pytest
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import (ClockDrift, ClockJump, Crash, Cut, FaultSchedule, Heal, NetworkChange, Partition,
                             Pause, Restart, Restore, Simulation, shrink)
-from tests.helpers_nodes import Echo, Pinger
+from dsworkbook.sim.examples import Echo, Pinger
 
 NODES = ["n1", "n2", "n3", "n4", "n5"]
 

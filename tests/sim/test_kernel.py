@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dsworkbook.errors import ConfigError, NodeError, NodeStateError, UnknownNodeError
 from dsworkbook.sim import DOWN, PAUSED, UP, Node, Persist, Send, SetTimer, Simulation
-from tests.helpers_nodes import Echo, Pinger
+from dsworkbook.sim.examples import Echo, Pinger
 
 
 def ping_sim(seed: int, **net: Any) -> Simulation:
@@ -123,7 +123,7 @@ def test_crash_loses_volatile_state_and_restart_rebuilds_from_storage():
     sim.add_node("b", Echo)
     sim.run(until=30)
     before = sim.node("b")
-    assert before.seen and before.started == 1
+    assert before.seen and before.starts == 1
     sim.crash("b")
     assert sim.status("b") == DOWN
     with pytest.raises(NodeStateError, match="down"):
@@ -135,7 +135,7 @@ def test_crash_loses_volatile_state_and_restart_rebuilds_from_storage():
     sim.run(until=46)
     assert after is not before
     assert not hasattr(after, "seen") or after.seen == []  # volatile state is gone
-    assert after.started == 2 and sim.storage("b")["starts"] == 2  # durable state survived
+    assert after.starts == 2 and sim.storage("b")["starts"] == 2  # durable state survived
 
 
 def test_crash_cancels_timers():

@@ -9,7 +9,7 @@ import pytest
 
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Constant, Exponential, LongTail, Network, Node, Simulation, Uniform, latency
-from tests.helpers_nodes import Echo, Pinger
+from dsworkbook.sim.examples import Echo, Pinger
 
 
 class Blaster(Node):
@@ -244,3 +244,19 @@ def test_delivery_stats_refuses_the_wrong_dataframe():
 
     with pytest.raises(ConfigError, match=r"trace.messages\(\)"):
         delivery_stats(blast(n=3).trace.to_dataframe())
+
+
+def test_heartbeats_reveal_a_partition_as_suspicion_of_the_other_side():
+    from dsworkbook.sim.examples import Heartbeater
+
+    sim = Simulation(seed=2, latency=(1, 5))
+    sim.add_nodes(["n1", "n2", "n3", "n4", "n5"], Heartbeater, every=20)
+    sim.run(until=200)
+    assert all(sim.node(n).suspects(timeout=50) == set() for n in sim.node_ids)
+    sim.net.partition(["n1", "n2"], ["n3", "n4", "n5"])
+    sim.run(until=400)
+    assert sim.node("n1").suspects(timeout=50) == {"n3", "n4", "n5"}
+    assert sim.node("n4").suspects(timeout=50) == {"n1", "n2"}
+    sim.net.heal()
+    sim.run(until=500)
+    assert sim.node("n1").suspects(timeout=50) == set()

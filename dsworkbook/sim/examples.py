@@ -1,0 +1,78 @@
+"""Small example nodes: the first things a reader runs, and fixtures for tests.
+
+Each is a complete sans-IO node in a dozen lines, meant to be read (notebook 01 prints their
+source): ``Echo`` answers pings, ``Pinger`` sends them on a timer, ``Heartbeater`` tells every
+peer it is alive and remembers when it last heard from each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsworkbook.sim.node import Node
+
+__all__ = ["Echo", "Pinger", "Heartbeater"]
+
+
+class Echo(Node):
+    """Replies to every ("ping", i) with ("pong", i).
+
+    ``seen`` is volatile (lost in a crash); the number of starts is durable (persisted).
+    """
+
+    def on_start(self) -> None:
+        self.seen: list[Any] = []
+        self.starts = self.storage.get("starts", 0) + 1
+        self.persist(starts=self.starts)
+
+    def on_message(self, src: str, msg: Any) -> None:
+        self.seen.append((src, msg))
+        if msg[0] == "ping":
+            self.send(src, ("pong", msg[1]))
+
+
+class Pinger(Node):
+    """Sends ``count`` pings to ``target``, one every ``every`` ms, and records the pongs."""
+
+    def __init__(self, node_id: str, target: str = "b", count: int = 10, every: float = 10.0) -> None:
+        super().__init__(node_id)
+        self.target, self.count, self.every = target, count, every
+
+    def on_start(self) -> None:
+        self.sent = 0
+        self.pongs: list[int] = []
+        self.set_timer("tick", 0)
+
+    def on_timer(self, name: Any) -> None:
+        if self.sent < self.count:
+            self.send(self.target, ("ping", self.sent))
+            self.sent += 1
+            self.set_timer("tick", self.every)
+
+    def on_message(self, src: str, msg: Any) -> None:
+        if msg[0] == "pong":
+            self.pongs.append(msg[1])
+
+
+class Heartbeater(Node):
+    """Every ``every`` ms, tells each peer "I am alive"; ``last_heard[peer]`` is its local time of the last one."""
+
+    def __init__(self, node_id: str, every: float = 20.0) -> None:
+        super().__init__(node_id)
+        self.every = every
+
+    def on_start(self) -> None:
+        self.last_heard: dict[str, float] = {}
+        self.set_timer("beat", 0)
+
+    def on_timer(self, name: Any) -> None:
+        self.broadcast(("alive",))
+        self.set_timer("beat", self.every)
+
+    def on_message(self, src: str, msg: Any) -> None:
+        self.last_heard[src] = self.now()
+
+    def suspects(self, timeout: float) -> set[str]:
+        """Peers not heard from within ``timeout`` ms of local time."""
+        now = self.now()
+        return {p for p in self.peers if now - self.last_heard.get(p, float("-inf")) > timeout}
