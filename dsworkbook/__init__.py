@@ -4,8 +4,9 @@
 """
 
 from dsworkbook import errors, sim
+from dsworkbook.display import source
 from dsworkbook.errors import ConfigError, DSWorkbookError, InvariantViolation, NodeError
 
 __version__ = "0.1.0"
 
-__all__ = ["sim", "errors", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError", "__version__"]
+__all__ = ["sim", "errors", "source", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError", "__version__"]

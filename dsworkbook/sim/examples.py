@@ -2,7 +2,8 @@
 
 Each is a complete sans-IO node in a dozen lines, meant to be read (notebook 01 prints their
 source): ``Echo`` answers pings, ``Pinger`` sends them on a timer, ``Heartbeater`` tells every
-peer it is alive and remembers when it last heard from each.
+peer it is alive and remembers when it last heard from each, ``Burst`` sends numbered
+messages all at once and ``Sink`` records what arrives.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from dsworkbook.sim.node import Node
 
-__all__ = ["Echo", "Pinger", "Heartbeater"]
+__all__ = ["Echo", "Pinger", "Heartbeater", "Burst", "Sink"]
 
 
 class Echo(Node):
@@ -76,3 +77,25 @@ class Heartbeater(Node):
         """Peers not heard from within ``timeout`` ms of local time."""
         now = self.now()
         return {p for p in self.peers if now - self.last_heard.get(p, float("-inf")) > timeout}
+
+
+class Burst(Node):
+    """Sends ``n`` numbered messages ("data", 0) ... ("data", n-1) to ``target`` when it starts."""
+
+    def __init__(self, node_id: str, target: str = "b", n: int = 1000) -> None:
+        super().__init__(node_id)
+        self.target, self.n = target, n
+
+    def on_start(self) -> None:
+        for i in range(self.n):
+            self.send(self.target, ("data", i))
+
+
+class Sink(Node):
+    """Records the number of every message that arrives, in arrival order, in ``got``."""
+
+    def on_start(self) -> None:
+        self.got: list[Any] = []
+
+    def on_message(self, src: str, msg: Any) -> None:
+        self.got.append(msg[1])

@@ -21,6 +21,7 @@ The check must be deterministic - rebuild the simulation from the same seed ever
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
@@ -62,7 +63,8 @@ class Fault:
 
     def describe(self) -> str:
         args = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "at")
-        return f"t={self.at:g}: {type(self).__name__.lower()}({args})"
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()  # ClockJump -> clock_jump
+        return f"t={self.at:g}: {name}({args})"
 
 
 def _skip(sim: "Simulation", node: str, what: str) -> None:

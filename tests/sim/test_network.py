@@ -9,32 +9,12 @@ import pytest
 
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Constant, Exponential, LongTail, Network, Node, Simulation, Uniform, latency
-from dsworkbook.sim.examples import Echo, Pinger
-
-
-class Blaster(Node):
-    """Sends ``n`` numbered messages to ``target`` at t=0."""
-
-    def __init__(self, node_id: str, target: str = "b", n: int = 1000) -> None:
-        super().__init__(node_id)
-        self.target, self.n = target, n
-
-    def on_start(self) -> None:
-        for i in range(self.n):
-            self.send(self.target, ("data", i))
-
-
-class Sink(Node):
-    def on_start(self) -> None:
-        self.got: list[Any] = []
-
-    def on_message(self, src: str, msg: Any) -> None:
-        self.got.append(msg[1])
+from dsworkbook.sim.examples import Burst, Echo, Pinger, Sink
 
 
 def blast(seed: int = 5, n: int = 1000, **net: Any) -> Simulation:
     sim = Simulation(seed=seed, **net)
-    sim.add_node("a", Blaster, target="b", n=n)
+    sim.add_node("a", Burst, target="b", n=n)
     sim.add_node("b", Sink)
     sim.run(until=10_000)
     return sim
@@ -113,7 +93,7 @@ def test_reordering_happens_with_constant_latency_only_when_asked():
 def test_fifo_links_never_reorder_even_with_random_latency():
     assert blast(latency=(1, 50)).node("b").got != list(range(1000))
     sim = Simulation(seed=5, network=Network((1, 50), fifo=True))
-    sim.add_node("a", Blaster, target="b", n=1000)
+    sim.add_node("a", Burst, target="b", n=1000)
     sim.add_node("b", Sink)
     sim.run(until=10_000)
     assert sim.node("b").got == list(range(1000))
@@ -127,7 +107,7 @@ def test_probabilities_outside_0_1_are_refused(p):
 
 def test_bandwidth_queues_messages_behind_each_other():
     sim = Simulation(seed=0, network=Network(latency=1, bandwidth=0.5))  # 2 ms per message
-    sim.add_node("a", Blaster, target="b", n=10)
+    sim.add_node("a", Burst, target="b", n=10)
     sim.add_node("b", Sink)
     sim.run(until=100)
     arrivals = list(sim.trace.messages()["arrived"])
@@ -177,7 +157,7 @@ def test_one_way_cut_blocks_only_one_direction():
 
 def test_messages_in_flight_are_lost_when_a_partition_starts():
     sim = Simulation(seed=0, latency=10)
-    sim.add_node("a", Blaster, target="b", n=3)
+    sim.add_node("a", Burst, target="b", n=3)
     sim.add_node("b", Sink)
     sim.run(until=5)
     sim.net.partition(["a"], ["b"])
