@@ -1,0 +1,414 @@
+"""Space-time (message sequence) diagrams of a simulated run.
+
+Theory of operation
+-------------------
+:func:`spacetime` reads the run's trace (``sim.trace.records``: tuples
+``(time, kind, node, peer, msg_id, detail)``) in one pass and draws:
+
+* one horizontal **lane** per node, the first node on top, time running left to right;
+* one **arrow per delivered copy** of a message, from (send time, sender's lane) to
+  (arrival time, receiver's lane). When the network duplicated a message, the copies after the
+  first (what :func:`~dsworkbook.sim.delivery_stats` counts as duplicates) are drawn in another
+  colour with a diamond at the arrival;
+* a **dropped** message as an arrow that stops short and ends in an ✕, coloured by the reason:
+  *loss* (the network lost it), *partition* (a cut link, at sending or in flight) or
+  *node down* (it reached a crashed node, so the arrow reaches the lane);
+* **timers** as small ticks on the lane, a **crash** (until its restart) as a grey band, a
+  **pause** as a hatched band, and the periods when the network was **partitioned** or had a
+  one-way cut as shaded columns labelled with the partition.
+
+Rules it keeps:
+
+* Arrows are drawn as one :func:`~matplotlib.axes.Axes.quiver` per category, not one patch
+  per message, so 400 messages draw in tens of milliseconds. Each category's artist carries a
+  ``gid`` such as ``"spacetime:delivered"`` so tests (and curious readers) can find it.
+* The diagram is drawn into the given Axes after clearing it; the Figure is reused, so a
+  widget can redraw after every change without building a new figure.
+* Messages are chosen by their *send* time within ``[start, end]`` and drawn only when both
+  ends are shown lanes. When more than ``max_messages`` qualify, the first ones are drawn,
+  the time axis stops where the first undrawn message was sent, and the title says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from dsworkbook.errors import ConfigError, UnknownNodeError
+from dsworkbook.sim.kernel import Simulation
+from dsworkbook.sim.trace import Trace
+from dsworkbook.viz._axes import prepare_axes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["spacetime", "DROP_CATEGORIES", "COLORS", "MARGINS"]
+
+#: Colours of the diagram's categories (also used in legends elsewhere in the workbook).
+COLORS = {
+    "delivered": "#1f5fa8",
+    "duplicate": "#8e44ad",
+    "loss": "#e67e22",
+    "partition": "#c0392b",
+    "node down": "#4d4d4d",
+    "other": "#7f8c8d",
+    "timer": "#27ae60",
+    "down": "#bdbdbd",
+    "pause": "#7f7f7f",
+    "partitioned": "#f5b7b1",
+}
+
+#: How a drop reason from the trace maps to a drawn category.
+DROP_CATEGORIES = {"loss": "loss", "partition": "partition", "partition (in flight)": "partition",
+                   "node down": "node down"}
+
+_LEGEND = {
+    "delivered": "delivered",
+    "duplicate": "duplicate copy",
+    "loss": "dropped: loss",
+    "partition": "dropped: partition",
+    "node down": "dropped: node down",
+    "other": "dropped: other",
+}
+
+#: Margins (``Figure.subplots_adjust``) that leave room for the title and the legend on the right.
+MARGINS = {"left": 0.06, "right": 0.80, "top": 0.86, "bottom": 0.13}
+
+_BAND = 0.2  # half-height of a crash or pause band, in lanes
+
+
+@dataclass
+class _Message:
+    """One message (msg id) of the trace and what became of each of its copies."""
+
+    mid: int
+    sent: float
+    src: str
+    dst: str
+    outcomes: list[tuple[float, str, str]] = field(default_factory=list)  # (time, kind, reason)
+
+
+@dataclass
+class _Run:
+    """What the diagram needs from a trace, gathered in one pass."""
+
+    messages: list[_Message]
+    timers: list[tuple[float, str]]
+    node_faults: list[tuple[float, str, str]]
+    net_faults: list[tuple[float, str]]
+
+
+# -- input --------------------------------------------------------------------------------------
+
+
+def _records_of(source: Simulation | Trace) -> list[tuple]:
+    if isinstance(source, Simulation):
+        trace = source.trace
+    elif isinstance(source, Trace):
+        trace = source
+    else:
+        raise ConfigError(f"spacetime() draws a Simulation or its Trace, got {type(source).__name__}")
+    if not trace.enabled:
+        raise ConfigError("this run was recorded with trace=False, so there is nothing to draw; "
+                          "create the Simulation with trace=True (the default)")
+    return trace.records
+
+
+def _nodes_in(records: Iterable[tuple]) -> list[str]:
+    """Node ids in the order they first appear (``add`` records come first in a simulation)."""
+    seen: dict[str, None] = {}
+    for _, kind, node, peer, _, _ in records:
+        if node is not None:
+            seen.setdefault(node, None)
+        if peer is not None and kind in ("send", "deliver", "drop", "duplicate"):
+            seen.setdefault(peer, None)
+    return list(seen)
+
+
+def _lanes(source: Simulation | Trace, records: list[tuple], nodes: Sequence[str] | None) -> list[str]:
+    known = source.node_ids if isinstance(source, Simulation) else _nodes_in(records)
+    if nodes is None:
+        return list(known)
+    if isinstance(nodes, str):
+        raise ConfigError(f"nodes must be a list of node ids, got the string {nodes!r}; write [{nodes!r}]")
+    chosen = list(nodes)
+    for n in chosen:
+        if n not in known:
+            raise UnknownNodeError(n, known)
+    if not chosen:
+        raise ConfigError("nodes is empty; pass at least one node id, or None for every node")
+    return chosen
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ConfigError(f"{name} must be a time in ms, got {value!r}")
+    return float(value)
+
+
+def _window(source: Simulation | Trace, records: list[tuple], start: float | None,
+            end: float | None) -> tuple[float, float]:
+    last = source.now if isinstance(source, Simulation) else (records[-1][0] if records else 0.0)
+    lo = 0.0 if start is None else _number("start", start)
+    hi = max(last, lo) if end is None else _number("end", end)
+    if lo > hi:
+        raise ConfigError(f"start ({lo:g} ms) is after end ({hi:g} ms); the window must have start <= end")
+    return lo, hi
+
+
+def _gather(records: list[tuple], lanes: set[str], start: float, end: float) -> _Run:
+    """One pass over the trace: messages in the window between shown lanes, timers, faults."""
+    msgs: dict[int, _Message] = {}
+    run = _Run([], [], [], [])
+    for t, kind, node, peer, mid, detail in records:
+        if kind == "send":
+            if start <= t <= end and node in lanes and peer in lanes:
+                msgs[mid] = m = _Message(mid, t, node, peer)
+                run.messages.append(m)
+        elif kind == "deliver" or kind == "drop":
+            m = msgs.get(mid)
+            if m is not None:
+                m.outcomes.append((t, kind, "" if kind == "deliver" else str(detail)))
+        elif kind == "timer":
+            if node in lanes and start <= t <= end:
+                run.timers.append((t, node))
+        elif kind == "fault":
+            if node is None:
+                run.net_faults.append((t, str(detail)))
+            elif node in lanes:
+                run.node_faults.append((t, node, str(detail)))
+    return run
+
+
+# -- drawing --------------------------------------------------------------------------------------
+
+
+def _draw_messages(ax: "Axes", messages: list[_Message], y: dict[str, float], nudge: float) -> list[str]:
+    """Arrows for every copy, one quiver per category; returns the categories drawn."""
+    arrows: dict[str, list[tuple[float, float, float, float]]] = {}
+    ends: dict[str, list[tuple[float, float]]] = {}
+    for m in messages:
+        y0, y1 = y[m.src], y[m.dst]
+        delivered = 0
+        for t, kind, reason in sorted(m.outcomes):
+            if kind == "deliver":
+                cat = "delivered" if delivered == 0 else "duplicate"
+                delivered += 1
+                x1, y_end = t, y1
+            else:
+                cat = DROP_CATEGORIES.get(reason, "other")
+                x1 = t if t > m.sent else m.sent + nudge
+                y_end = y1 if cat == "node down" else y0 + 0.5 * (y1 - y0)
+            arrows.setdefault(cat, []).append((m.sent, y0, x1 - m.sent, y_end - y0))
+            if cat != "delivered":
+                ends.setdefault(cat, []).append((x1, y_end))
+    for cat, rows in arrows.items():
+        x, yy, u, v = zip(*rows)
+        q = ax.quiver(x, yy, u, v, angles="xy", scale_units="xy", scale=1, units="dots", width=1.3,
+                      headwidth=4.5, headlength=6, headaxislength=5.5, minlength=0.5,
+                      color=COLORS[cat], zorder=3)
+        q.set_gid(f"spacetime:{cat}")
+    for cat, pts in ends.items():
+        marker, size = ("D", 14) if cat == "duplicate" else ("x", 28)
+        ex, ey = zip(*pts)
+        s = ax.scatter(ex, ey, marker=marker, s=size, color=COLORS[cat], linewidths=1.4, zorder=4)
+        s.set_gid(f"spacetime:{cat}-mark")
+    return [c for c in _LEGEND if c in arrows]
+
+
+def _bands(node_faults: list[tuple[float, str, str]], end: float) -> tuple[list, list]:
+    """(node, t0, t1) intervals during which a node was down, and during which it was paused."""
+    down: list[tuple[str, float, float]] = []
+    paused: list[tuple[str, float, float]] = []
+    since_down: dict[str, float] = {}
+    since_pause: dict[str, float] = {}
+    for t, node, what in node_faults:
+        if what == "crash":
+            since_down[node] = t
+            if node in since_pause:  # a crash ends a pause
+                paused.append((node, since_pause.pop(node), t))
+        elif what == "restart" and node in since_down:
+            down.append((node, since_down.pop(node), t))
+        elif what.startswith("pause "):
+            since_pause.setdefault(node, t)
+        elif what == "resume" and node in since_pause:
+            paused.append((node, since_pause.pop(node), t))
+    down += [(n, t0, end) for n, t0 in since_down.items()]
+    paused += [(n, t0, end) for n, t0 in since_pause.items()]
+    return down, paused
+
+
+def _draw_bands(ax: "Axes", run: _Run, y: dict[str, float], start: float, end: float) -> list[str]:
+    from matplotlib.collections import PolyCollection
+
+    down, paused = _bands(run.node_faults, end)
+    drawn = []
+    for name, spans, style in (("down", down, dict(facecolors=COLORS["down"], edgecolors="none")),
+                               ("pause", paused, dict(facecolors="none", edgecolors=COLORS["pause"],
+                                                      hatch="////", linewidths=0.6))):
+        verts = []
+        for node, t0, t1 in spans:
+            a, b = max(t0, start), min(t1, end)
+            if a <= b:
+                yc = y[node]
+                verts.append([(a, yc - _BAND), (b, yc - _BAND), (b, yc + _BAND), (a, yc + _BAND)])
+        if verts:
+            pc = PolyCollection(verts, zorder=1, **style)
+            pc.set_gid(f"spacetime:{name}")
+            ax.add_collection(pc)
+            drawn.append(name)
+    return drawn
+
+
+def _cut_pair(text: str) -> tuple[str, str] | None:
+    """``"a->b"`` (as written by Network.cut / restore) -> ``("a", "b")``."""
+    src, arrow, dst = text.partition("->")
+    return (src, dst) if arrow and src and dst else None
+
+
+def _net_periods(net_faults: list[tuple[float, str]], end: float) -> list[tuple[float, float, str]]:
+    """Intervals during which the network was partitioned or had cuts, with a label."""
+    groups = ""
+    cuts: set[tuple[str, str]] = set()
+    periods: list[tuple[float, float, str]] = []
+    open_at: float | None = None
+    label = ""
+    for t, text in net_faults:
+        if text.startswith("partition "):
+            body = text[len("partition "):]
+            groups = body if "|" in body else ""
+        elif text.startswith(("cut ", "restore ")):
+            verb, _, rest = text.partition(" ")
+            both = rest.endswith(" and back")
+            pair = _cut_pair(rest.removesuffix(" and back"))
+            if pair is None:
+                continue
+            change = cuts.add if verb == "cut" else cuts.discard
+            change(pair)
+            if both:
+                change((pair[1], pair[0]))
+        elif text == "heal":
+            groups, cuts = "", set()
+        else:
+            continue
+        new = "; ".join([groups] * bool(groups) + [f"cut {a}→{b}" for a, b in sorted(cuts)])
+        if new != label:
+            if open_at is not None:
+                periods.append((open_at, t, label))
+            open_at, label = (t, new) if new else (None, "")
+    if open_at is not None:
+        periods.append((open_at, end, label))
+    return periods
+
+
+def _draw_partitions(ax: "Axes", run: _Run, start: float, end: float, top: float) -> bool:
+    drawn = False
+    for t0, t1, label in _net_periods(run.net_faults, end):
+        a, b = max(t0, start), min(t1, end)
+        if a >= b:
+            continue
+        span = ax.axvspan(a, b, color=COLORS["partitioned"], alpha=0.45, zorder=0, lw=0)
+        span.set_gid("spacetime:partitioned")
+        ax.text(a, top, " " + label, fontsize=7, va="top", ha="left", color=COLORS["partition"], clip_on=True)
+        drawn = True
+    return drawn
+
+
+def _draw_timers(ax: "Axes", timers: list[tuple[float, str]], y: dict[str, float]) -> bool:
+    if not timers:
+        return False
+    tx, node = zip(*timers)
+    s = ax.scatter(tx, [y[n] for n in node], marker="|", s=40, color=COLORS["timer"], linewidths=1.0,
+                   zorder=2)
+    s.set_gid("spacetime:timer")
+    return True
+
+
+# -- the public function --------------------------------------------------------------------------
+
+
+def _legend(ax: "Axes", categories: list[str], extras: list[str]) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = []
+    for c in categories:
+        marker = {"delivered": ">", "duplicate": "D"}.get(c, "x")
+        handles.append(Line2D([], [], color=COLORS[c], marker=marker, markersize=5, lw=1.3, label=_LEGEND[c]))
+    if "timer" in extras:
+        handles.append(Line2D([], [], color=COLORS["timer"], marker="|", lw=0, markersize=8, label="timer fired"))
+    if "down" in extras:
+        handles.append(Patch(facecolor=COLORS["down"], label="crashed (down)"))
+    if "pause" in extras:
+        handles.append(Patch(facecolor="none", edgecolor=COLORS["pause"], hatch="////", label="paused"))
+    if "partitioned" in extras:
+        handles.append(Patch(facecolor=COLORS["partitioned"], alpha=0.45, label="partitioned / cut"))
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                  frameon=False, borderaxespad=0.0)
+
+
+def _title(title: str | None, start: float, end: float, shown: int, total: int) -> str:
+    span = f"t = {start:.4g} to {end:.4g} ms"
+    if shown == total:
+        return title if title is not None else f"space-time diagram: {total} messages, {span}"
+    note = f"first {shown} of {total} messages"
+    if title is None:
+        return f"space-time diagram: {note}, {span}"
+    return f"{title}\n({note} shown, {span})"
+
+
+def _nudge(messages: list[_Message], start: float, end: float) -> float:
+    """How far a drop at the moment of sending is drawn to the right: about half a latency."""
+    lat = [t - m.sent for m in messages for t, kind, _ in m.outcomes if kind == "deliver" and t > m.sent]
+    if lat:
+        lat.sort()
+        return 0.5 * lat[len(lat) // 2]
+    return 0.02 * max(end - start, 1e-9)
+
+
+def spacetime(source: Simulation | Trace, *, nodes: Sequence[str] | None = None, start: float | None = None,
+              end: float | None = None, ax: "Axes | None" = None, max_messages: int = 400,
+              title: str | None = None) -> "Axes":
+    """Draw the space-time diagram of a run (see the module docstring) and return its Axes.
+
+    ``source`` is a :class:`Simulation` or its :class:`Trace`. ``nodes`` picks and orders the
+    lanes (default: every node, in the order they were added). ``start``/``end`` bound the
+    window in ms (default: the whole run). ``ax`` is cleared and redrawn; without it a new
+    figure is made.
+    """
+    records = _records_of(source)
+    lanes = _lanes(source, records, nodes)
+    lo, hi = _window(source, records, start, end)
+    if isinstance(max_messages, bool) or not isinstance(max_messages, int) or max_messages < 1:
+        raise ConfigError(f"max_messages must be a positive int, got {max_messages!r}")
+    ax = prepare_axes(ax, (10, 4), MARGINS)
+    run = _gather(records, set(lanes), lo, hi)
+    total = len(run.messages)
+    if total > max_messages:
+        hi = run.messages[max_messages].sent  # the axis stops where the first undrawn message starts
+        run.messages = run.messages[:max_messages]
+        run.timers = [(t, n) for t, n in run.timers if t <= hi]
+    y = {n: float(len(lanes) - 1 - i) for i, n in enumerate(lanes)}
+    cats = _draw_messages(ax, run.messages, y, _nudge(run.messages, lo, hi))
+    extras = _draw_bands(ax, run, y, lo, hi)
+    if _draw_timers(ax, run.timers, y):
+        extras.append("timer")
+    if _draw_partitions(ax, run, lo, hi, len(lanes) - 0.42):
+        extras.append("partitioned")
+    _finish(ax, lanes, lo, hi)
+    ax.set_title(_title(title, lo, hi, len(run.messages), total), fontsize="medium")
+    _legend(ax, cats, extras)
+    return ax
+
+
+def _finish(ax: "Axes", lanes: list[str], lo: float, hi: float) -> None:
+    width = hi - lo if hi > lo else 1.0
+    ax.set_xlim(lo - 0.01 * width, lo + 1.01 * width)
+    ax.set_ylim(-0.6, len(lanes) - 0.4)
+    ax.set_yticks(range(len(lanes)), list(reversed(lanes)))
+    ax.hlines(range(len(lanes)), lo - width, hi + width, color="#dddddd", lw=0.8, zorder=0)
+    ax.set_xlabel("time (ms)")
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.tick_params(axis="y", length=0)

@@ -1,0 +1,10 @@
+"""Experiment panels: ipywidgets the reader drives, testable without a browser.
+
+Every theme's widget subclasses :class:`ExperimentPanel` (controls -> compute -> verdict, table
+and diagram); :func:`network_playground` is the one of notebook 01.
+"""
+
+from dsworkbook.widgets.network import NetworkPlayground, network_playground, ping_workload
+from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult
+
+__all__ = ["ExperimentPanel", "ExperimentResult", "NetworkPlayground", "network_playground", "ping_workload"]
