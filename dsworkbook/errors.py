@@ -47,13 +47,19 @@ class NodeStateError(ConfigError):
 
 
 class NodeError(DSWorkbookError):
-    """A node's handler raised: the run stops and names the seed and the step."""
+    """A node's handler raised: the run stops and names the seed and the step.
+
+    ``node`` is the node whose handler raised and ``cause`` the exception it raised (None when
+    the kernel itself refused an effect, e.g. a message to an unknown node).
+    """
 
     def __init__(self, message: str, *, seed: int, step: int, time: float) -> None:
         super().__init__(f"{message} (seed={seed}, step={step}, t={time:g})")
         self.seed = seed
         self.step = step
         self.time = time
+        self.node: str | None = None
+        self.cause: BaseException | None = None
 
 
 class InvariantViolation(DSWorkbookError, AssertionError):

@@ -113,7 +113,7 @@ class Simulation:
 
     # -- nodes ---------------------------------------------------------------------------------
 
-    def add_node(self, node_id: str, factory: Callable[..., Node], **kwargs: Any) -> Node:
+    def add_node(self, node_id: str, factory: Callable[..., Node], /, **kwargs: Any) -> Node:
         """Add a node built by ``factory(node_id, **kwargs)``; it starts at the current time.
 
         The factory is kept: after a crash, :meth:`restart` builds a fresh instance with it.
@@ -133,7 +133,7 @@ class Simulation:
         self.trace.add(self.now, "fault", node_id, None, None, "add")
         return node
 
-    def add_nodes(self, node_ids: Iterable[str], factory: Callable[..., Node], **kwargs: Any) -> list[Node]:
+    def add_nodes(self, node_ids: Iterable[str], factory: Callable[..., Node], /, **kwargs: Any) -> list[Node]:
         return [self.add_node(n, factory, **kwargs) for n in node_ids]
 
     def _peers_of(self, node_id: str) -> tuple[str, ...]:
@@ -336,8 +336,10 @@ class Simulation:
         return done
 
     def _node_error(self, slot: _Slot, handler: str, exc: BaseException) -> NodeError:
-        return NodeError(f"node {slot.id!r} raised {type(exc).__name__} in {handler}: {exc}",
-                         seed=self.seed, step=self.steps, time=self.now)
+        err = NodeError(f"node {slot.id!r} raised {type(exc).__name__} in {handler}: {exc}",
+                        seed=self.seed, step=self.steps, time=self.now)
+        err.node, err.cause = slot.id, exc
+        return err
 
     def _handle(self, slot: _Slot, handler: Callable[..., Any], args: tuple) -> None:
         node = slot.node

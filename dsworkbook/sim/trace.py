@@ -84,6 +84,11 @@ class Trace:
             raise ConfigError(f"unknown trace kind(s) {sorted(unknown)}; kinds are {list(KINDS)}")
         return [Record(*r) for r in self.records if r[1] in kinds]
 
+    def notes(self, node: str | None = None, key: str | None = None) -> list[Record]:
+        """The ``note`` records (state changes nodes reported), of one node and/or holding ``key``."""
+        return [Record(*r) for r in self.records
+                if r[1] == "note" and (node is None or r[2] == node) and (key is None or key in r[5])]
+
     def digest(self) -> str:
         """SHA-256 of the whole trace: equal digests mean identical runs."""
         h = hashlib.sha256()
