@@ -9,3 +9,6 @@ from dsworkbook.grading.core import (UNANSWERED, Exercise, GradingError, NotAtte
 
 __all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "Exercise", "GradingError",
            "WrongAnswer", "NotAttempted", "UNANSWERED"]
+
+from dsworkbook.grading import t00  # noqa: E402,F401  (registers the warm-up exercise)
+from dsworkbook.grading import t01  # noqa: E402,F401  (registers the T01 exercises)
