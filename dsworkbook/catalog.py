@@ -1,0 +1,260 @@
+"""The concept map: every idea the workbook covers, where it lives, and how finished it is.
+
+Theory of operation
+-------------------
+:data:`CONCEPTS` lists every concept id of the workbook's concept map (N01 ... I03, themes T01
+to T15) with a short title, its theme, and - once a theme is built - the module that implements
+it and the themed notebook that teaches it. That is all that is declared here. Everything else
+in a row is **computed** from the repository, so the map cannot claim more than exists:
+
+* ``exercises``: the registered exercises (:func:`dsworkbook.grading.registry`) whose
+  ``concepts`` include the id;
+* ``status``: ``"complete"`` only when all four pieces are there - the module imports, the
+  notebook exists and mentions the id, a registered exercise covers it, and a notebook under
+  ``solutions/`` calls ``check("<that exercise>"`` - ``"planned"`` when none is, and
+  ``"partial"`` otherwise; ``missing`` says which pieces are absent and why.
+
+:func:`repo_root` finds the repository: ``$DSWORKBOOK_ROOT`` if set, else the folder holding the
+``dsworkbook`` package when it is a source checkout (an editable install), else the current
+directory.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from dsworkbook.errors import ConfigError
+
+__all__ = ["Theme", "Concept", "THEMES", "CONCEPTS", "STATUSES", "repo_root", "rows", "concept_ids",
+           "load_registry"]
+
+STATUSES = ("complete", "partial", "planned")
+#: What a concept needs before it is complete.
+PIECES = ("module", "notebook", "exercise", "solution check")
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    title: str
+    notebook: str = ""     # path under the repository root, once the theme is built
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    title: str
+    theme: str
+    module: str = ""       # an importable dotted path, once implemented
+    notebook: str = ""     # defaults to the theme's notebook
+
+
+THEMES: dict[str, Theme] = {t.id: t for t in [
+    Theme("T01", "Network model and the eight fallacies", "notebooks/01_network_and_fallacies.ipynb"),
+    Theme("T02", "CAP and quorums"),
+    Theme("T03", "Consistency models"),
+    Theme("T04", "Time and ordering"),
+    Theme("T05", "Conflict resolution and CRDTs"),
+    Theme("T06", "Consensus: Raft"),
+    Theme("T07", "Consensus: Paxos"),
+    Theme("T08", "Byzantine fault tolerance"),
+    Theme("T09", "Distributed locks and leases"),
+    Theme("T10", "Coordination and leader election"),
+    Theme("T11", "Partitioning and DHTs"),
+    Theme("T12", "Message queues and delivery guarantees"),
+    Theme("T13", "Distributed transactions"),
+    Theme("T14", "Multi-region and reliability patterns"),
+    Theme("T15", "The interview framework"),
+]}
+
+CONCEPTS: tuple[Concept, ...] = (
+    # T01 Network model and the eight fallacies
+    Concept("N01", "Deterministic message-passing simulator", "T01", "dsworkbook.sim"),
+    Concept("N02", "Faults: latency, loss, partitions, crashes, pauses, skew", "T01", "dsworkbook.sim"),
+    Concept("N03", "The eight fallacies, each broken by an experiment", "T01", "dsworkbook.fallacies"),
+    Concept("N04", "Request-reply: timeouts, retries, backoff, idempotency keys", "T01",
+            "dsworkbook.reliability"),
+    Concept("N05", "Run traces as tables and space-time diagrams", "T01", "dsworkbook.sim.trace"),
+    # T02 CAP and quorums
+    Concept("Q01", "CP store: majority quorums, refuses without quorum", "T02"),
+    Concept("Q02", "AP store: LWW, hinted handoff, read repair, anti-entropy", "T02"),
+    Concept("Q03", "Tunable N/R/W and stale reads", "T02"),
+    Concept("Q04", "PACELC: the latency cost of consistency", "T02"),
+    # T03 Consistency models
+    Concept("M01", "Histories of client operations", "T03"),
+    Concept("M02", "Linearizability checker", "T03"),
+    Concept("M03", "Sequential, causal, eventual and session guarantees", "T03"),
+    Concept("M04", "Eventual, causal and sequential stores", "T03"),
+    # T04 Time and ordering
+    Concept("C01", "Physical clocks, NTP sync, LWW under skew", "T04"),
+    Concept("C02", "Lamport clocks", "T04"),
+    Concept("C03", "Vector clocks", "T04"),
+    Concept("C04", "Version vectors and pruned vector clocks", "T04"),
+    Concept("C05", "Hybrid logical clocks", "T04"),
+    Concept("C06", "TrueTime intervals and commit wait", "T04"),
+    # T05 Conflict resolution and CRDTs
+    Concept("R01", "LWW, siblings and application merge", "T05"),
+    Concept("R02", "G-Counter and PN-Counter", "T05"),
+    Concept("R03", "G-Set, 2P-Set, LWW-Register, MV-Register", "T05"),
+    Concept("R04", "OR-Set with tombstone compaction", "T05"),
+    Concept("R05", "CRDT laws and convergence", "T05"),
+    Concept("R06", "Sequence CRDT for collaborative text", "T05"),
+    # T06 Consensus: Raft
+    Concept("F01", "Raft leader election", "T06"),
+    Concept("F02", "Raft log replication", "T06"),
+    Concept("F03", "Raft commit rule and state machine", "T06"),
+    Concept("F04", "Raft persistence, recovery and safety invariants", "T06"),
+    Concept("F05", "Raft batching and pipelining", "T06"),
+    Concept("F06", "Linearizable KV store on Raft", "T06"),
+    # T07 Consensus: Paxos
+    Concept("P01", "Single-decree Paxos", "T07"),
+    Concept("P02", "Multi-Paxos and Fast Paxos", "T07"),
+    Concept("P03", "Consensus properties, FLP, Raft vs Paxos", "T07"),
+    # T08 Byzantine fault tolerance
+    Concept("B01", "PBFT normal case", "T08"),
+    Concept("B02", "PBFT checkpoints and view change", "T08"),
+    Concept("B03", "Byzantine quorums (n >= 3f+1)", "T08"),
+    Concept("B04", "Signed messages, equivocation, BFT state machine", "T08"),
+    # T09 Distributed locks and leases
+    Concept("L01", "Single-instance lock with expiry", "T09"),
+    Concept("L02", "Redlock", "T09"),
+    Concept("L03", "Fencing tokens", "T09"),
+    Concept("L04", "ZooKeeper-style lock", "T09"),
+    Concept("L05", "Conditional-write lease lock", "T09"),
+    Concept("L06", "Ordered locking against deadlock", "T09"),
+    Concept("L07", "Redlock against real Redis servers", "T09"),
+    # T10 Coordination and leader election
+    Concept("Z01", "ZooKeeper-like coordination service", "T10"),
+    Concept("Z02", "Configuration, membership and election recipes", "T10"),
+    Concept("Z03", "Bully, lease-based and Raft-based election", "T10"),
+    Concept("Z04", "Failure detection and gossip", "T10"),
+    # T11 Partitioning and DHTs
+    Concept("H01", "Modulo hashing and the remap storm", "T11"),
+    Concept("H02", "Consistent hashing with virtual nodes", "T11"),
+    Concept("H03", "Replication on N distinct successors", "T11"),
+    Concept("H04", "Rendezvous, jump and bounded-load hashing; Chord", "T11"),
+    # T12 Message queues and delivery guarantees
+    Concept("Q11", "Partitioned log: topics, consumer groups, offsets", "T12"),
+    Concept("Q12", "Broker queue: acks, redelivery, dead letters", "T12"),
+    Concept("Q13", "At-most-once, at-least-once, effectively-once", "T12"),
+    # T13 Distributed transactions
+    Concept("X01", "Two-phase commit with a write-ahead log", "T13"),
+    Concept("X02", "Three-phase commit", "T13"),
+    Concept("X03", "Sagas: orchestration, choreography, compensation", "T13"),
+    Concept("X04", "Transactional outbox", "T13"),
+    # T14 Multi-region and reliability patterns
+    Concept("G01", "Routing policies and failover", "T14"),
+    Concept("G02", "Active-active replication across regions", "T14"),
+    Concept("G03", "Cache in front of a store", "T14"),
+    # T15 The interview framework
+    Concept("I01", "Decision checklist drill", "T15"),
+    Concept("I02", "Trade-off questions", "T15"),
+    Concept("I03", "Pitfall drills", "T15"),
+)
+
+
+def concept_ids() -> list[str]:
+    """Every concept id, in the order of the concept map."""
+    return [c.id for c in CONCEPTS]
+
+
+def repo_root() -> Path:
+    """The workbook's repository: ``$DSWORKBOOK_ROOT``, the source checkout, or the current directory."""
+    env = os.environ.get("DSWORKBOOK_ROOT")
+    if env:
+        root = Path(env).expanduser().resolve()
+        if not root.is_dir():
+            raise ConfigError(f"DSWORKBOOK_ROOT={env!r} is not a folder; point it at the repository")
+        return root
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "dsworkbook").is_dir():
+        return checkout
+    return Path.cwd()
+
+
+def load_registry() -> Mapping[str, Any]:
+    """Every registered exercise: imports dsworkbook.grading and each theme's grader module (tNN)."""
+    import dsworkbook.grading as grading
+
+    for info in pkgutil.iter_modules(grading.__path__):
+        if re.fullmatch(r"t\d\d", info.name):
+            importlib.import_module(f"dsworkbook.grading.{info.name}")
+    return grading.registry()
+
+
+def _solution_checks(root: Path) -> set[str]:
+    from dsworkbook.grading.build import check_cells
+
+    return {ex for nb in sorted((root / "solutions").glob("*.ipynb")) for _, ex in check_cells(nb)}
+
+
+def _module_problem(module: str) -> str:
+    if not module:
+        return "module (none yet)"
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # any failure to import means the code is not there
+        return f"module {module} does not import ({type(exc).__name__}: {exc})"
+    return ""
+
+
+def _notebook_problem(root: Path, notebook: str, concept_id: str) -> str:
+    if not notebook:
+        return "notebook (none yet)"
+    path = root / notebook
+    if not path.is_file():
+        return f"notebook {notebook} does not exist"
+    from dsworkbook.grading.build import read_notebook
+
+    text = "\n".join("".join(c.get("source", "")) for c in read_notebook(path).cells)
+    if not re.search(rf"\b{re.escape(concept_id)}\b", text):
+        return f"notebook {notebook} does not mention {concept_id}"
+    return ""
+
+
+def _row(concept: Concept, root: Path, registry: Mapping[str, Any], checked: set[str]) -> dict[str, Any]:
+    theme = THEMES[concept.theme]
+    notebook = concept.notebook or theme.notebook
+    exercises = sorted(ex_id for ex_id, ex in registry.items() if concept.id in ex.concepts)
+    graded = [ex_id for ex_id in exercises if ex_id in checked]
+    missing = [p for p in (_module_problem(concept.module), _notebook_problem(root, notebook, concept.id)) if p]
+    if not exercises:
+        missing.append(f"a registered exercise covering {concept.id}")
+    if not graded:
+        which = (f'check("ID", ...) for one of {", ".join(exercises)}' if exercises
+                 else "check(...) on such an exercise")
+        missing.append(f"a solutions notebook calling {which}")
+    status = "complete" if not missing else "planned" if len(missing) == len(PIECES) else "partial"
+    return {"id": concept.id, "title": concept.title, "theme": theme.id, "theme_title": theme.title,
+            "module": concept.module, "notebook": notebook, "exercises": exercises,
+            "status": status, "missing": missing}
+
+
+def rows(root: Path | None = None, *, theme: str | None = None, registry: Mapping[str, Any] | None = None,
+         concepts: Sequence[Concept] = CONCEPTS) -> list[dict[str, Any]]:
+    """The concept map as dicts: id, title, theme, theme_title, module, notebook, exercises, status, missing.
+
+    ``root`` defaults to :func:`repo_root`, ``registry`` to :func:`load_registry`; ``theme``
+    (``T01`` or ``01``) keeps one theme.
+    """
+    root = Path(root) if root is not None else repo_root()
+    registry = load_registry() if registry is None else registry
+    if theme is not None:
+        wanted = _theme_id(theme)
+        concepts = [c for c in concepts if c.theme == wanted]
+    checked = _solution_checks(root)
+    return [_row(c, root, registry, checked) for c in concepts]
+
+
+def _theme_id(theme: str) -> str:
+    m = re.fullmatch(r"[Tt]?(\d{1,2})", theme.strip())
+    wanted = f"T{int(m[1]):02d}" if m else theme
+    if wanted not in THEMES:
+        raise ConfigError(f"unknown theme {theme!r}; themes: {', '.join(THEMES)}")
+    return wanted
