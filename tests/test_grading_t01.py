@@ -106,7 +106,7 @@ def test_hint_names_the_mistake(exercise_id, index, words):
 
 
 def test_predict_retry_truth_is_what_the_run_left_in_the_counter():
-    sim = t01.lost_reply_run()
+    sim = t01.predict_retry.lost_reply_run()
     applied = [n for n in sim.trace.of_kind("note") if "applied" in n.detail]
     dropped = [d for d in sim.trace.of_kind("drop") if d.node == "client"]
     assert len(applied) == 2 and len(dropped) == 1 and sim.history[0].outcome == "ok"
@@ -115,7 +115,7 @@ def test_predict_retry_truth_is_what_the_run_left_in_the_counter():
 
 
 def test_predict_timeout_runs_show_one_observation_and_different_server_states():
-    runs = {letter: t01._timeout_scenario(letter, 62) for letter in "abcd"}
+    runs = {letter: t01.predict_timeout._timeout_scenario(letter, 62) for letter in "abcd"}
     assert len({seen for seen, _ in runs.values()}) == 1
     assert {letter: applied for letter, (_, applied) in runs.items()} == {"a": 0, "b": 0, "c": 1, "d": 1}
 

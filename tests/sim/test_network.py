@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dsworkbook.errors import ConfigError
-from dsworkbook.sim import Constant, Exponential, LongTail, Network, Node, Simulation, Uniform, latency
+from dsworkbook.sim import Constant, Exponential, LongTail, Network, Simulation, Uniform, latency
 from dsworkbook.sim.examples import Burst, Echo, Pinger, Sink
 
 
