@@ -17,6 +17,7 @@ EXERCISES = {
     "01-predict-retry": "predict",
     "01-predict-timeout": "predict",
     "01-drill-retry": "drill",
+    "01-drill-determinism": "drill",
 }
 
 

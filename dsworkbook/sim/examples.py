@@ -3,16 +3,19 @@
 Each is a complete sans-IO node in a dozen lines, meant to be read (notebook 01 prints their
 source): ``Echo`` answers pings, ``Pinger`` sends them on a timer, ``Heartbeater`` tells every
 peer it is alive and remembers when it last heard from each, ``Burst`` sends numbered
-messages all at once and ``Sink`` records what arrives.
+messages all at once and ``Sink`` records what arrives. ``NaiveGossip`` is a pitfall: it
+works, but no seed can replay it (exercise ``01-drill-determinism`` fixes it).
 """
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 from dsworkbook.sim.node import Node
 
-__all__ = ["Echo", "Pinger", "Heartbeater", "Burst", "Sink"]
+__all__ = ["Echo", "Pinger", "Heartbeater", "Burst", "Sink", "NaiveGossip"]
 
 
 class Echo(Node):
@@ -99,3 +102,38 @@ class Sink(Node):
 
     def on_message(self, src: str, msg: Any) -> None:
         self.got.append(msg[1])
+
+
+class NaiveGossip(Node):
+    """Spreads a rumour: every ``period`` ms, a node that knows it tells one peer at random.
+
+    It spreads the rumour fine, yet two runs with the same seed differ, because it breaks the
+    two rules that make a simulated node replayable:
+
+    * it draws from the **global** ``random`` module instead of ``self.rng`` (the simulation's
+      seeded generator), so its choices change from run to run;
+    * it reads the **wall clock** (``time.time()``) instead of its own clock ``self.now()``, so
+      ``learned_at`` measures the speed of your laptop, not the simulated world.
+    """
+
+    def __init__(self, node_id: str, period: float = 10.0) -> None:
+        super().__init__(node_id)
+        self.period = period
+
+    def on_start(self) -> None:
+        self.knows = self.id == "n1"
+        self.learned_at: float | None = time.time() * 1000 if self.knows else None
+        self.told: list[str] = []
+        self.set_timer("gossip", random.uniform(0, self.period))
+
+    def on_timer(self, name: Any) -> None:
+        if self.knows:
+            peer = random.choice(self.peers)
+            self.told.append(peer)
+            self.send(peer, ("rumour",))
+        self.set_timer("gossip", self.period)
+
+    def on_message(self, src: str, msg: Any) -> None:
+        if not self.knows:
+            self.knows = True
+            self.learned_at = time.time() * 1000

@@ -7,9 +7,11 @@ a comment naming the mistake it makes. tests/test_grading_t01.py runs every one 
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 from dsworkbook.reliability import NaiveRetryClient, backoff_delay
+from dsworkbook.sim.examples import NaiveGossip
 
 # -- 01-backoff -------------------------------------------------------------------------------------
 
@@ -304,6 +306,61 @@ def stats_reordered(messages):
     return df.astype(float)
 
 
+# -- 01-drill-determinism ----------------------------------------------------------------------------
+
+
+class GossipRight(NaiveGossip):
+    def on_start(self) -> None:
+        self.knows = self.id == "n1"
+        self.learned_at = self.now() if self.knows else None
+        self.told = []
+        self.set_timer("gossip", self.rng.uniform(0, self.period))
+
+    def on_timer(self, name):
+        if self.knows:
+            peer = self.rng.choice(self.peers)
+            self.told.append(peer)
+            self.send(peer, ("rumour",))
+        self.set_timer("gossip", self.period)
+
+    def on_message(self, src, msg):
+        if not self.knows:
+            self.knows, self.learned_at = True, self.now()
+
+
+class GossipWallClock(GossipRight):
+    def on_message(self, src, msg):
+        if not self.knows:
+            self.knows, self.learned_at = True, time.time() * 1000  # the wall clock, not the node's own
+
+
+class GossipFirstPeer(GossipRight):
+    def on_timer(self, name):
+        if self.knows:
+            self.told.append(self.peers[0])  # always the same peer: replayable, but not random
+            self.send(self.peers[0], ("rumour",))
+        self.set_timer("gossip", self.period)
+
+
+class GossipPrivateRng(GossipRight):
+    def on_start(self) -> None:
+        self.private = random.Random(42)  # replayable, but deaf to the simulation's seed
+        super().on_start()
+
+    def on_timer(self, name):
+        if self.knows:
+            peer = self.private.choice(self.peers)
+            self.told.append(peer)
+            self.send(peer, ("rumour",))
+        self.set_timer("gossip", self.period)
+
+
+class GossipTrueTime(GossipRight):
+    def on_message(self, src, msg):
+        if not self.knows:
+            self.knows, self.learned_at = True, self._sim.now  # the simulation's true time: no node can read it
+
+
 # -- the tables ------------------------------------------------------------------------------------------
 
 RIGHT: dict[str, Any] = {
@@ -314,6 +371,7 @@ RIGHT: dict[str, Any] = {
     "01-predict-retry": 2,
     "01-predict-timeout": "e",
     "01-drill-retry": FixedRetryClient,
+    "01-drill-determinism": GossipRight,
 }
 
 #: Other right answers: a check must accept these too.
@@ -336,4 +394,5 @@ WRONG: dict[str, list[Any]] = {
     "01-predict-timeout": ["a", "b", "c", "d", "f"],
     "01-drill-retry": [NaiveRetryClient, DrillKeyPerAttempt, DrillNoJitter, DrillRetriesErrors,
                        DrillRetriesErrorsBounded, DrillKeySharedAcrossClients],
+    "01-drill-determinism": [NaiveGossip, GossipWallClock, GossipFirstPeer, GossipPrivateRng, GossipTrueTime],
 }

@@ -15,19 +15,21 @@ question describes and derives the truth from what the run showed, then reports 
 
 Exercises (see each grader's docstring for the exact signature):
 
-=======================  ==========  =============================================================
-``01-backoff``           implement   ``backoff_delay(attempt, base, cap, rng) -> float``, full jitter
-``01-dedup``             implement   ``class DedupCounter`` with ``handle(req_id, idem_key, amount)``
-``01-partition-detect``  implement   ``reachability_groups(last_heard, now, timeout)``
-``01-trace-stats``       implement   ``delivery_stats(messages)`` over ``trace.messages()``
-``01-predict-retry``     predict     an int: the counter after a retried ``incr 1`` (no keys)
-``01-predict-timeout``   predict     a letter: what a timeout tells the client
-``01-drill-retry``       drill       a fixed ``NaiveRetryClient`` (three bugs)
-=======================  ==========  =============================================================
+========================  ==========  =============================================================
+``01-backoff``            implement   ``backoff_delay(attempt, base, cap, rng) -> float``, full jitter
+``01-dedup``              implement   ``class DedupCounter`` with ``handle(req_id, idem_key, amount)``
+``01-partition-detect``   implement   ``reachability_groups(last_heard, now, timeout)``
+``01-trace-stats``        implement   ``delivery_stats(messages)`` over ``trace.messages()``
+``01-predict-retry``      predict     an int: the counter after a retried ``incr 1`` (no keys)
+``01-predict-timeout``    predict     a letter: what a timeout tells the client
+``01-drill-retry``        drill       a fixed ``NaiveRetryClient`` (three bugs)
+``01-drill-determinism``  drill       a fixed ``NaiveGossip``: self.rng and self.now(), not random/time
+========================  ==========  =============================================================
 """
 
 from dsworkbook.grading.t01.backoff import STORM_CLIENTS, STORM_SEEDS, grade_backoff, storm
 from dsworkbook.grading.t01.dedup import grade_dedup
+from dsworkbook.grading.t01.determinism import grade_drill_determinism
 from dsworkbook.grading.t01.drill_retry import grade_drill_retry
 from dsworkbook.grading.t01.partition import grade_partition_detect
 from dsworkbook.grading.t01.predict_retry import grade_predict_retry
@@ -35,4 +37,4 @@ from dsworkbook.grading.t01.predict_timeout import grade_predict_timeout
 from dsworkbook.grading.t01.trace_stats import grade_trace_stats
 
 __all__ = ["grade_backoff", "grade_dedup", "grade_partition_detect", "grade_trace_stats", "grade_predict_retry",
-           "grade_predict_timeout", "grade_drill_retry", "storm", "STORM_CLIENTS", "STORM_SEEDS"]
+           "grade_predict_timeout", "grade_drill_retry", "grade_drill_determinism", "storm", "STORM_CLIENTS", "STORM_SEEDS"]
