@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple, Sequence
 
 from dsworkbook.errors import ConfigError
-from dsworkbook.sim import Node, Request, Response, Simulation
+from dsworkbook.sim import Constant, Node, Request, Response, Simulation
 
 __all__ = [
     "JITTERS", "RetryPolicy", "backoff_delay", "BackoffFn", "Attempt", "RetryClient", "NaiveRetryClient",
     "CounterServer", "RequestReplyResult", "request_reply_sim", "run_request_reply", "summarize",
-    "attempts_by_op", "peak_load",
+    "attempts_by_op", "peak_load", "TIMEOUT_CAUSES", "timeout_scenario", "lost_reply_run", "client_view",
 ]
 
 JITTERS = ("none", "full", "equal", "decorrelated")
@@ -540,3 +540,54 @@ def summarize(sim: Simulation, *, server: str = "server", window: float = 10.0) 
         peak_load=peak_load(sim, server, window), window=window,
         final_value=storage.get("value"),
         applications=applied, sim=sim)
+
+
+# -- the two scenarios behind exercises 01-predict-timeout and 01-predict-retry ---------------------
+
+#: The four causes of a timeout, which look the same to the client.
+TIMEOUT_CAUSES = ("lost request", "crashed server", "lost reply", "slow server")
+
+
+def timeout_scenario(cause: str, seed: int = 62) -> Simulation:
+    """One ``incr 1`` with a 50 ms timeout and no retry, timing out for the given ``cause``.
+
+    The network delays every message 5 ms; the slow server takes 200 ms to serve a request.
+    Run and returned, so its trace and history can be examined.
+    """
+    if cause not in TIMEOUT_CAUSES:
+        raise ConfigError(f"unknown cause {cause!r}; choose one of {list(TIMEOUT_CAUSES)}")
+    sim = Simulation(seed=seed, latency=Constant(5))
+    sim.add_node("server", CounterServer, service_time=200.0 if cause == "slow server" else 0.0)
+    sim.add_node("client", RetryClient, server="server", ops=[("incr", 1)],
+                 policy=RetryPolicy(timeout=50, max_attempts=1))
+    if cause == "lost request":
+        sim.net.cut("client", "server")
+    elif cause == "crashed server":
+        sim.at(0, sim.crash, "server")
+    elif cause == "lost reply":
+        sim.net.cut("server", "client")
+    sim.run(until=1000)
+    return sim
+
+
+def client_view(sim: Simulation, client: str = "client") -> tuple[tuple[float, str, Any], ...]:
+    """What ``client`` observed until its first operation ended: sends, deliveries, timers, the outcome."""
+    end = sim.history[0].complete_time
+    return tuple((r.time, r.kind, "request" if r.kind == "send" else r.detail)
+                 for r in sim.trace if r.node == client and r.time <= end
+                 and r.kind in ("send", "deliver", "timer", "complete"))
+
+
+def lost_reply_run(seed: int = 61) -> Simulation:
+    """``incr 1`` without idempotency keys whose first reply is lost (server->client cut until t=30).
+
+    The client times out after 50 ms and retries; the retry's reply arrives. Run and returned.
+    """
+    sim = Simulation(seed=seed, latency=Constant(5))
+    sim.add_node("server", CounterServer)
+    sim.add_node("client", RetryClient, server="server", ops=[("incr", 1)],
+                 policy=RetryPolicy(timeout=50, max_attempts=3, base=10, idempotency=False))
+    sim.net.cut("server", "client")
+    sim.at(30, sim.net.restore, "server", "client")
+    sim.run(until=1000)
+    return sim

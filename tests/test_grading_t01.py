@@ -6,6 +6,7 @@ import pytest
 
 from dsworkbook import grading
 from dsworkbook.grading import NotAttempted, WrongAnswer, t01
+from dsworkbook import reliability as dw_rel
 from dsworkbook.reliability import NaiveRetryClient
 from tests.wrong_answers.t01 import ALSO_RIGHT, RIGHT, WRONG
 
@@ -107,7 +108,7 @@ def test_hint_names_the_mistake(exercise_id, index, words):
 
 
 def test_predict_retry_truth_is_what_the_run_left_in_the_counter():
-    sim = t01.predict_retry.lost_reply_run()
+    sim = dw_rel.lost_reply_run()
     applied = [n for n in sim.trace.of_kind("note") if "applied" in n.detail]
     dropped = [d for d in sim.trace.of_kind("drop") if d.node == "client"]
     assert len(applied) == 2 and len(dropped) == 1 and sim.history[0].outcome == "ok"

@@ -272,3 +272,24 @@ def test_client_ignores_late_replies_to_finished_ops():
 
 def test_all_jitter_names_are_accepted_by_the_policy():
     assert [RetryPolicy(jitter=j).jitter for j in JITTERS] == list(JITTERS)
+
+
+def test_the_four_causes_of_a_timeout_look_alike_to_the_client_but_not_to_the_server():
+    from dsworkbook.reliability import TIMEOUT_CAUSES, client_view, timeout_scenario
+
+    sims = {cause: timeout_scenario(cause) for cause in TIMEOUT_CAUSES}
+    views = {cause: client_view(sim) for cause, sim in sims.items()}
+    assert len(set(views.values())) == 1
+    assert [kind for _t, kind, _d in views["lost reply"]][:4] == ["timer", "send", "timer", "complete"]
+    applied = {cause: len(sim.trace.notes("server", "applied")) for cause, sim in sims.items()}
+    assert applied == {"lost request": 0, "crashed server": 0, "lost reply": 1, "slow server": 1}
+    with pytest.raises(ConfigError, match="unknown cause"):
+        timeout_scenario("cosmic ray")
+
+
+def test_lost_reply_run_applies_one_logical_increment_twice():
+    from dsworkbook.reliability import lost_reply_run
+
+    sim = lost_reply_run()
+    assert sim.storage("server")["value"] == 2
+    assert sim.history[0].outcome == "ok"

@@ -6,23 +6,7 @@ from typing import Any
 
 from dsworkbook.errors import InvariantViolation
 from dsworkbook.grading.core import exercise, fail
-from dsworkbook.reliability import CounterServer, RetryClient, RetryPolicy
-from dsworkbook.sim import Constant, Simulation
-
-
-PREDICT_SEED = 61
-
-
-def lost_reply_run(seed: int = PREDICT_SEED) -> Simulation:
-    """``incr 1`` without idempotency keys; the first reply is lost (server->client cut until t=30)."""
-    sim = Simulation(seed=seed, latency=Constant(5))
-    sim.add_node("server", CounterServer)
-    sim.add_node("client", RetryClient, server="server", ops=[("incr", 1)],
-                 policy=RetryPolicy(timeout=50, max_attempts=3, base=10, idempotency=False))
-    sim.net.cut("server", "client")
-    sim.at(30, sim.net.restore, "server", "client")
-    sim.run(until=1000)
-    return sim
+from dsworkbook.reliability import lost_reply_run
 
 
 def _int_answer(answer: Any, question: str) -> int:

@@ -6,8 +6,7 @@ from typing import Any
 
 from dsworkbook.errors import InvariantViolation
 from dsworkbook.grading.core import exercise, fail
-from dsworkbook.reliability import CounterServer, RetryClient, RetryPolicy
-from dsworkbook.sim import Constant, Simulation
+from dsworkbook.reliability import TIMEOUT_CAUSES, client_view, timeout_scenario
 
 
 TIMEOUT_CHOICES = {"a": "the request was lost", "b": "the server crashed", "c": "the reply was lost",
@@ -16,23 +15,9 @@ TIMEOUT_CHOICES = {"a": "the request was lost", "b": "the server crashed", "c": 
 
 def _timeout_scenario(letter: str, seed: int) -> tuple[tuple, int]:
     """Run one cause of a timeout; return what the client observed, and how often the server applied it."""
-    sim = Simulation(seed=seed, latency=Constant(5))
-    sim.add_node("server", CounterServer, service_time=200.0 if letter == "d" else 0.0)
-    sim.add_node("client", RetryClient, server="server", ops=[("incr", 1)],
-                 policy=RetryPolicy(timeout=50, max_attempts=1))
-    if letter == "a":
-        sim.net.cut("client", "server")
-    elif letter == "b":
-        sim.at(0, sim.crash, "server")
-    elif letter == "c":
-        sim.net.cut("server", "client")
-    sim.run(until=1000)
-    end = sim.history[0].complete_time
-    seen = tuple((r.time, r.kind, r.detail if r.kind != "send" else "request")
-                 for r in sim.trace if r.node == "client" and r.time <= end and r.kind in
-                 ("send", "deliver", "timer", "complete"))
-    applied = sum(1 for r in sim.trace.of_kind("note") if r.node == "server" and "applied" in r.detail)
-    return seen, applied
+    sim = timeout_scenario(TIMEOUT_CAUSES["abcd".index(letter)], seed)
+    applied = len(sim.trace.notes("server", "applied"))
+    return client_view(sim), applied
 
 
 @exercise("01-predict-timeout", title="Predict: what a timeout tells you", theme="T01", concepts=("N03",),
