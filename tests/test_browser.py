@@ -76,6 +76,10 @@ def lab_server(tmp_path: Path):
     notify.mkdir(parents=True)
     (notify / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    notebook_settings = settings / "@jupyterlab" / "notebook-extension"
+    notebook_settings.mkdir(parents=True)
+    # render every cell (no virtual scrolling), so the widget far down the notebook exists in the page
+    (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port = _free_port()
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
@@ -132,9 +136,11 @@ def test_notebook_01_runs_in_jupyterlab_and_its_playground_responds(lab_server: 
             assert page.evaluate(CELL_ERRORS) == []
 
             verdict = page.locator(".dsw-verdict").first
-            verdict.wait_for(state="visible", timeout=60_000)
+            verdict.scroll_into_view_if_needed(timeout=60_000)
+            page.wait_for_function(
+                "sel => { const e = document.querySelector(sel); return e && e.innerText.includes('seed'); }",
+                arg=".dsw-verdict", timeout=60_000)
             before = verdict.inner_text()
-            assert "seed" in before
 
             seed_box = page.locator(".dsw-control-seed input").first
             seed_box.scroll_into_view_if_needed()

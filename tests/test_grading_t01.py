@@ -29,26 +29,9 @@ def test_every_t01_exercise_is_registered_with_its_kind():
     assert set(RIGHT) == set(WRONG) == set(EXERCISES)
 
 
-@pytest.mark.parametrize("exercise_id", list(EXERCISES))
-def test_right_answer_passes_with_one_line(exercise_id, capsys):
-    line = grading.check(exercise_id, RIGHT[exercise_id])
-    out = capsys.readouterr().out
-    assert out == line + "\n" and line.startswith(f"✔ {exercise_id}: ") and "seed" in line
-
-
 @pytest.mark.parametrize("exercise_id, answer", [(i, a) for i, answers in ALSO_RIGHT.items() for a in answers])
 def test_other_right_answers_pass_too(exercise_id, answer):
     grading.check(exercise_id, answer)
-
-
-@pytest.mark.parametrize("exercise_id, answer", [
-    pytest.param(i, a, id=f"{i}-{getattr(a, '__name__', repr(a))}") for i, answers in WRONG.items() for a in answers])
-def test_wrong_answer_is_rejected_with_input_expected_got_and_hint(exercise_id, answer):
-    with pytest.raises(WrongAnswer) as info:
-        grading.check(exercise_id, answer)
-    text = str(info.value)
-    assert text.startswith(f"{exercise_id}: wrong answer on ")
-    assert all(part in text for part in ("input:", "expected:", "got:", "hint:"))
 
 
 def _stub(*args, **kwargs):
