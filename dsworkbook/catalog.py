@@ -35,8 +35,8 @@ __all__ = ["Theme", "Concept", "THEMES", "CONCEPTS", "STATUSES", "repo_root", "r
            "load_registry"]
 
 STATUSES = ("complete", "partial", "planned")
-#: What a concept needs before it is complete.
-PIECES = ("module", "notebook", "exercise", "solution check")
+#: What a concept needs before it is complete (the widget only in themes that ask for one).
+PIECES = ("module", "notebook", "exercise", "solution check", "widget")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Theme:
     id: str
     title: str
     notebook: str = ""     # path under the repository root, once the theme is built
+    widget: bool = True    # the concept map asks for an experiment widget in this theme's notebook
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in [
     Theme("T12", "Message queues and delivery guarantees"),
     Theme("T13", "Distributed transactions"),
     Theme("T14", "Multi-region and reliability patterns"),
-    Theme("T15", "The interview framework"),
+    Theme("T15", "The interview framework", widget=False),
 ]}
 
 CONCEPTS: tuple[Concept, ...] = (
@@ -218,19 +219,36 @@ def _notebook_problem(root: Path, notebook: str, concept_id: str) -> str:
     return ""
 
 
+def _widget_problem(root: Path, theme: Theme, notebook: str) -> str:
+    """A widget theme's notebook must display one of the package's experiment panels."""
+    if not theme.widget:
+        return ""
+    path = root / notebook if notebook else None
+    if path is None or not path.is_file():
+        return "an experiment widget (no notebook yet)"
+    from dsworkbook.grading.build import read_notebook
+
+    code = "\n".join("".join(c.get("source", "")) for c in read_notebook(path).cells if c.get("cell_type") == "code")
+    if not re.search(r"\bwidgets\.\w+\(", code):
+        return f"an experiment widget: {notebook} displays no dw.widgets panel"
+    return ""
+
+
 def _row(concept: Concept, root: Path, registry: Mapping[str, Any], checked: set[str]) -> dict[str, Any]:
     theme = THEMES[concept.theme]
     notebook = concept.notebook or theme.notebook
     exercises = sorted(ex_id for ex_id, ex in registry.items() if concept.id in ex.concepts)
     graded = [ex_id for ex_id in exercises if ex_id in checked]
-    missing = [p for p in (_module_problem(concept.module), _notebook_problem(root, notebook, concept.id)) if p]
+    missing = [p for p in (_module_problem(concept.module), _notebook_problem(root, notebook, concept.id),
+                           _widget_problem(root, theme, notebook)) if p]
     if not exercises:
         missing.append(f"a registered exercise covering {concept.id}")
     if not graded:
         which = (f'check("ID", ...) for one of {", ".join(exercises)}' if exercises
                  else "check(...) on such an exercise")
         missing.append(f"a solutions notebook calling {which}")
-    status = "complete" if not missing else "planned" if len(missing) == len(PIECES) else "partial"
+    required = len(PIECES) if theme.widget else len(PIECES) - 1
+    status = "complete" if not missing else "planned" if len(missing) == required else "partial"
     return {"id": concept.id, "title": concept.title, "theme": theme.id, "theme_title": theme.title,
             "module": concept.module, "notebook": notebook, "exercises": exercises,
             "status": status, "missing": missing}

@@ -90,8 +90,11 @@ FAKE = {"01-fake": Exercise("01-fake", "Fake", "T01", ("N01",), "implement", _gr
 NOTEBOOK = "notebooks/01_network_and_fallacies.ipynb"
 
 
+PANEL = new_code_cell("dw.widgets.network_playground(seed=1)")
+
+
 def _complete_repo(root: Path) -> Path:
-    write(new_notebook(cells=[new_markdown_cell("## N01 The simulator\nRun it.")]), root / NOTEBOOK)
+    write(new_notebook(cells=[new_markdown_cell("## N01 The simulator\nRun it."), PANEL]), root / NOTEBOOK)
     write(new_notebook(cells=[new_code_cell('dw.grading.check("01-fake", f)')]),
           root / "solutions" / "01_network_and_fallacies.ipynb")
     return root
@@ -101,7 +104,7 @@ def _n01(root: Path, registry=FAKE, concepts=catalog.CONCEPTS) -> dict:
     return catalog.rows(root, theme="T01", registry=registry, concepts=concepts)[0]
 
 
-def test_a_concept_with_all_four_pieces_is_complete(tmp_path):
+def test_a_concept_with_all_its_pieces_is_complete(tmp_path):
     row = _n01(_complete_repo(tmp_path))
     assert (row["status"], row["missing"], row["exercises"]) == ("complete", [], ["01-fake"])
 
@@ -111,15 +114,19 @@ def test_a_concept_with_all_four_pieces_is_complete(tmp_path):
     (lambda root: (root / "solutions" / "01_network_and_fallacies.ipynb").unlink(),
      'a solutions notebook calling check("ID", ...) for one of 01-fake'),
     # the notebook is gone, or no longer mentions the concept
-    (lambda root: (root / NOTEBOOK).unlink(), f"notebook {NOTEBOOK} does not exist"),
-    (lambda root: write(new_notebook(cells=[new_markdown_cell("## The simulator")]), root / NOTEBOOK),
+    (lambda root: (root / NOTEBOOK).unlink(), [f"notebook {NOTEBOOK} does not exist",
+                                              "an experiment widget (no notebook yet)"]),
+    (lambda root: write(new_notebook(cells=[new_markdown_cell("## The simulator"), PANEL]), root / NOTEBOOK),
      f"notebook {NOTEBOOK} does not mention N01"),
+    # the notebook no longer shows an experiment widget (T01 asks for one)
+    (lambda root: write(new_notebook(cells=[new_markdown_cell("## N01 The simulator")]), root / NOTEBOOK),
+     f"an experiment widget: {NOTEBOOK} displays no dw.widgets panel"),
 ])
 def test_removing_a_piece_demotes_the_status_to_partial(tmp_path, remove, missing):
     root = _complete_repo(tmp_path)
     remove(root)
     row = _n01(root)
-    assert (row["status"], row["missing"]) == ("partial", [missing])
+    assert (row["status"], row["missing"]) == ("partial", missing if isinstance(missing, list) else [missing])
 
 
 def test_without_a_registered_exercise_the_concept_is_partial(tmp_path):
@@ -152,3 +159,8 @@ def test_the_root_is_the_source_checkout_unless_the_environment_says_otherwise(m
     monkeypatch.setenv("DSWORKBOOK_ROOT", str(tmp_path / "missing"))
     with pytest.raises(ConfigError, match="DSWORKBOOK_ROOT"):
         catalog.repo_root()
+
+
+def test_a_theme_without_a_widget_is_planned_with_one_piece_fewer(tmp_path):
+    row = catalog.rows(tmp_path, theme="T15", registry={})[0]
+    assert row["status"] == "planned" and len(row["missing"]) == len(catalog.PIECES) - 1
