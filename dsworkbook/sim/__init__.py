@@ -8,6 +8,7 @@ from dsworkbook.sim.clock import LocalClock
 from dsworkbook.sim.faults import (FAULT_KINDS, ClockDrift, ClockJump, Crash, Cut, Fault, FaultSchedule,
                                    Heal, NetworkChange, Partition, Pause, Restart, Restore, ShrinkResult,
                                    shrink)
+from dsworkbook.sim.fuzz import FuzzReport, Violation, fuzz
 from dsworkbook.sim.history import OUTCOMES, History, Op
 from dsworkbook.sim.kernel import DOWN, PAUSED, UP, Simulation
 from dsworkbook.sim.latency import Constant, Exponential, Latency, LongTail, Uniform, latency
@@ -28,4 +29,5 @@ __all__ = [
     "NetworkChange", "FaultSchedule", "ShrinkResult", "shrink", "FAULT_KINDS",
     "Trace", "Record", "KINDS", "delivery_stats", "STATS_COLUMNS",
     "History", "Op", "OUTCOMES",
+    "fuzz", "FuzzReport", "Violation",
 ]
