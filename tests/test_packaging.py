@@ -114,3 +114,14 @@ def test_drift_names_missing_extra_and_different_packages():
         "qux>=0.5 is in environment.yml but not in pyproject.toml",
         "baz: pyproject.toml says >=3, environment.yml says >=2",
     ]
+
+
+def test_readme_gives_the_two_commands_first_and_ci_runs_the_same_test_command():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    first_block = readme.split("```")[1]
+    assert "make lab" in first_block and "make test" in first_block
+    ci = (root / ".ci" / "run").read_text()
+    assert "make test" in ci and "CI=true" in ci
+    makefile = (root / "Makefile").read_text()
+    assert "\ntest: install" in makefile and "\nlab: install" in makefile

@@ -321,12 +321,12 @@ def check(root: Path, workspace: Path | None = None, theme: str | None = None, *
     for notebook, run in zip(to_run, runs):
         card += score_card(notebook, run)
     card.sort(key=lambda row: row["notebook"])
+    _save(target, card)  # before printing: the results are kept even if the output is cut short
     if card:
         print(format_table(card, ("theme", "exercise", "status", "message")))
         print(_summary(card))
     else:
         print("no check cells found in the chosen notebooks")
-    _save(target, card)
     return card
 
 
