@@ -56,6 +56,15 @@ class LinkConfig:
         self.sample = self.latency.sampler(rng)
         return self
 
+    def derive(self, rng: Any, *, latency: LatencySpec | None, loss: float | None, duplicate: float | None,
+               reorder: float | None) -> "LinkConfig":
+        """A copy with the given settings changed (None keeps this one's), bound to ``rng`` if any."""
+        new = LinkConfig(to_latency(latency) if latency is not None else self.latency,
+                         self.loss if loss is None else loss,
+                         self.duplicate if duplicate is None else duplicate,
+                         self.reorder if reorder is None else reorder)
+        return new.bind(rng) if rng is not None else new
+
     def __repr__(self) -> str:
         return (f"LinkConfig(latency={self.latency!r}, loss={self.loss}, duplicate={self.duplicate}, "
                 f"reorder={self.reorder})")
@@ -103,6 +112,10 @@ class Network:
         plain = not (self._links or self.fifo or self.bandwidth)
         self.fast_config = (d.loss, d.duplicate, d.reorder, d.sample) if plain else None
 
+    @property
+    def _rng(self) -> Any:
+        return self._sim.rng if self._sim is not None else None
+
     def _nodes(self) -> Iterable[str]:
         return self._sim.node_ids if self._sim is not None else ()
 
@@ -120,16 +133,10 @@ class Network:
     def configure(self, *, latency: LatencySpec | None = None, loss: float | None = None,
                   duplicate: float | None = None, reorder: float | None = None) -> None:
         """Change the default link behaviour from now on (messages in flight keep their delay)."""
-        d = self.default
-        new = LinkConfig(to_latency(latency) if latency is not None else d.latency,
-                         d.loss if loss is None else loss,
-                         d.duplicate if duplicate is None else duplicate,
-                         d.reorder if reorder is None else reorder)
-        if self._sim is not None:
-            new.bind(self._sim.rng)
-        self.default = new
+        self.default = self.default.derive(self._rng, latency=latency, loss=loss, duplicate=duplicate,
+                                           reorder=reorder)
         self._refresh()
-        self._trace(f"network: {new!r}")
+        self._trace(f"network: {self.default!r}")
 
     def set_link(self, src: str, dst: str, *, latency: LatencySpec | None = None, loss: float | None = None,
                  duplicate: float | None = None, reorder: float | None = None, both: bool = False) -> None:
@@ -138,13 +145,8 @@ class Network:
         for s, t in pairs:
             self._check_node(s), self._check_node(t)
             base = self._links.get((s, t), self.default)
-            cfg = LinkConfig(to_latency(latency) if latency is not None else base.latency,
-                             base.loss if loss is None else loss,
-                             base.duplicate if duplicate is None else duplicate,
-                             base.reorder if reorder is None else reorder)
-            if self._sim is not None:
-                cfg.bind(self._sim.rng)
-            self._links[(s, t)] = cfg
+            self._links[(s, t)] = base.derive(self._rng, latency=latency, loss=loss, duplicate=duplicate,
+                                              reorder=reorder)
         self._refresh()
 
     def link(self, src: str, dst: str) -> LinkConfig:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, NewType, Sequence
 from dsworkbook.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dsworkbook.sim.kernel import Simulation
+    pass
 
 __all__ = [
     "NodeId",
