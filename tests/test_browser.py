@@ -155,3 +155,13 @@ def test_notebook_01_runs_in_jupyterlab_and_its_playground_responds(lab_server: 
             page.screenshot(path=str(tmp_path / "notebook01.png"), full_page=True)
             browser.close()
     assert (tmp_path / "notebook01.png").stat().st_size > 10_000
+
+
+def test_without_chromium_a_learner_is_told_how_to_install_it_but_ci_fails(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        _browser_or_skip()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but no Chromium"):
+        _browser_or_skip()
