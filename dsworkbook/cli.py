@@ -137,6 +137,26 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+#: Modules that bring commands of their own; each defines ``COMMANDS: dict[str, Command]``.
+COMMAND_MODULES = ("dsworkbook.checkers.commands", "dsworkbook.consensus.commands")
+
+
+def all_commands() -> dict[str, Command]:
+    """The built-in commands plus those of :data:`COMMAND_MODULES` that are installed."""
+    import importlib
+    import importlib.util
+
+    commands = dict(COMMANDS)
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name.rpartition(".")[0]) is None:
+            continue  # that theme is not built yet
+        for cmd, command in importlib.import_module(name).COMMANDS.items():
+            if cmd in commands:
+                raise ConfigError(f"command {cmd!r} is defined twice (in {name} and before it)")
+            commands[cmd] = command
+    return commands
+
+
 def build_parser() -> argparse.ArgumentParser:
     from dsworkbook import __version__
 
@@ -145,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Set DSWORKBOOK_ROOT to use a repository other than the one this package was installed from.")
     parser.add_argument("--version", action="version", version=f"dsworkbook {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, command in COMMANDS.items():
+    for name, command in all_commands().items():
         child = sub.add_parser(name, help=command.help, description=command.help)
         command.configure(child)
         child.set_defaults(handler=command.run)

@@ -10,5 +10,16 @@ from dsworkbook.grading.core import (UNANSWERED, Exercise, GradingError, NotAtte
 __all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "Exercise", "GradingError",
            "WrongAnswer", "NotAttempted", "UNANSWERED"]
 
-from dsworkbook.grading import t00  # noqa: E402,F401  (registers the warm-up exercise)
-from dsworkbook.grading import t01  # noqa: E402,F401  (registers the T01 exercises)
+
+def _register_themes() -> None:
+    """Import every theme's grader module (``t00``, ``t01``, ... ``t15``): importing registers its exercises."""
+    import importlib
+    import pkgutil
+    import re
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if re.fullmatch(r"t\d\d", info.name):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_register_themes()
