@@ -10,6 +10,11 @@
 ``dw.widgets``     the experiment panels notebooks display
 ``dw.grading``     the checks that exercise notebooks call
 ``dw.catalog``     the concept map: every concept, its module, notebook and exercises
+``dw.storage``     CP and AP stores, quorums, PACELC (theme 02)
+``dw.checkers``    histories and consistency checkers: linearizability and weaker models (03)
+``dw.clocks``      physical, Lamport, vector, hybrid logical clocks; TrueTime (04)
+``dw.crdt``        conflict resolution and CRDTs (05)
+``dw.consensus``   Raft and Paxos (06, 07)
 =================  ======================================================================
 
 Submodules other than ``sim`` load on first use, so the command line starts quickly.
@@ -26,7 +31,8 @@ from dsworkbook.errors import ConfigError, DSWorkbookError, InvariantViolation, 
 
 __version__ = "0.1.0"
 
-_LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog")
+_LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog", "checkers", "storage", "clocks", "crdt",
+         "consensus")
 
 __all__ = ["sim", "errors", "source", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
            "__version__", *_LAZY]
