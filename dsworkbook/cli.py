@@ -148,7 +148,7 @@ def all_commands() -> dict[str, Command]:
 
     commands = dict(COMMANDS)
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name.rpartition(".")[0]) is None:
+        if importlib.util.find_spec(name.rpartition(".")[0]) is None or importlib.util.find_spec(name) is None:
             continue  # that theme is not built yet
         for cmd, command in importlib.import_module(name).COMMANDS.items():
             if cmd in commands:

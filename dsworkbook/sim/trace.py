@@ -11,6 +11,7 @@ hash of the whole run used to show that the same seed gives the same trace, bit 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
@@ -49,6 +50,22 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _stable_repr(value: Any) -> str:
+    """``repr`` that is the same in every process: sets are sorted, memory addresses refused.
+
+    A set's iteration order depends on string hashing, which Python randomises per process, so
+    two runs that are identical would otherwise hash differently.
+    """
+    if isinstance(value, (set, frozenset)):
+        inner = ", ".join(sorted(_stable_repr(v) for v in value))
+        return f"{type(value).__name__}({{{inner}}})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_stable_repr(k)}: {_stable_repr(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+        inner = ", ".join(_stable_repr(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ", ".join(f"{f.name}={_stable_repr(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}({inner})"
     text = repr(value)
     if _ADDRESS.search(text):
         raise ConfigError(

@@ -337,3 +337,21 @@ def test_history_records_invoke_and_completion_and_crash_makes_pending_unknown()
         ("write", 2, "unknown", 10.0, 20.0),
     ]
     assert ops[1].output == 2  # an indeterminate op keeps its invoke value (Jepsen)
+
+
+def test_trace_digest_does_not_depend_on_string_hashing():
+    import subprocess
+    import sys
+
+    code = ("from dsworkbook.sim import Simulation, Node\n"
+            "class N(Node):\n"
+            "    def on_start(self):\n"
+            "        self.note(peers={'alpha', 'beta', 'gamma', 'delta'})\n"
+            "        self.send('b', ('set', frozenset({'x', 'y', 'z', 'w'})))\n"
+            "sim = Simulation(seed=1)\n"
+            "sim.add_node('a', N); sim.add_node('b', N)\n"
+            "sim.run(until=50)\n"
+            "print(sim.trace.digest())\n")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={"PYTHONHASHSEED": str(h)}).stdout for h in (1, 2, 3, 4)}
+    assert len(digests) == 1
