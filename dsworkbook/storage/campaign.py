@@ -1,0 +1,113 @@
+"""CAP, demonstrated: the CP store stays linearizable on hundreds of faulty seeds; the AP one does not.
+
+Theory of operation
+-------------------
+:func:`fault_schedule` draws one seeded schedule for a store of ``replicas`` and its
+``clients``: crashes (with restarts) and GC pauses hit replicas only - a client restarted from
+scratch would replay its operations - while partitions, one-way cuts and bursts of loss and
+duplication hit every node, clients included, so a client can end up on the minority side.
+
+:func:`cp_campaign` is a :func:`~dsworkbook.sim.fuzz` campaign: for each seed it runs the CP
+store under that seed's schedule and checks the history with
+:func:`dsworkbook.checkers.check_linearizable` (the *always* half); the *sometimes* half counts
+runs in which some operation was refused, i.e. the faults did bite. The first violation, if
+any, is shrunk to its smallest schedule.
+
+:func:`find_ap_violation` runs the AP store on the same kind of seeds and returns the first
+whose history is **not** linearizable, with the checker's counterexample: the other half of
+the CAP theorem, observed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from dsworkbook.errors import ConfigError
+from dsworkbook.sim import FaultSchedule, FuzzReport, Simulation, fuzz
+from dsworkbook.storage.common import client_ids, replica_ids
+from dsworkbook.storage.experiment import AP, CP, Setting, run_setting
+
+__all__ = ["fault_schedule", "linearizability_violation", "cp_campaign", "find_ap_violation", "APViolation",
+           "CAMPAIGN"]
+
+#: The run every campaign seed uses: replicas, clients, operations per client, ms of faults.
+CAMPAIGN: dict[str, Any] = {"replicas": 5, "clients": 4, "ops": 15, "duration": 1500.0}
+
+
+def fault_schedule(seed: int, replicas: list[str], clients: list[str], *, duration: float = 1500.0,
+                   faults: int = 4) -> FaultSchedule:
+    """Crashes and pauses of replicas plus partitions, cuts, loss and duplication among all nodes."""
+    if faults < 0:
+        raise ConfigError(f"faults must be >= 0, got {faults}")
+    nodes = replicas + clients
+    on_replicas = FaultSchedule.random(seed, replicas, duration=duration, faults=faults // 2,
+                                       kinds=("crash", "pause"))
+    on_network = FaultSchedule.random(seed + 1_000_003, nodes, duration=duration, faults=faults - faults // 2,
+                                      kinds=("partition", "partition", "cut", "network"))
+    return on_replicas + on_network
+
+
+def linearizability_violation(sim: Simulation) -> str | None:
+    """None when the run's history is linearizable (kv model); else one line saying what broke."""
+    from dsworkbook.checkers import check_linearizable, from_sim_history
+
+    result = check_linearizable(from_sim_history(sim.history), model="kv")
+    if result.ok:
+        return None
+    if result.ok is None:
+        return f"the checker could not decide (seed {sim.seed}): {result.reason}"
+    return f"not linearizable (seed {sim.seed}): {result.reason}"
+
+
+def _runner(setting: Setting, clients: int, ops: int, duration: float) -> Any:
+    def run(seed: int, schedule: FaultSchedule) -> Simulation:
+        return run_setting(setting, seed, clients=clients, ops=ops, schedule=schedule,
+                           until=duration + 2500.0, latency=(1, 10))
+    return run
+
+
+def cp_campaign(seeds: Iterable[int] = range(500), *, replicas: int = CAMPAIGN["replicas"],
+                clients: int = CAMPAIGN["clients"], ops: int = CAMPAIGN["ops"],
+                duration: float = CAMPAIGN["duration"], faults: int = 4, **fuzz_options: Any) -> FuzzReport:
+    """Fuzz the CP store: every seed's history must be linearizable (see the module docstring)."""
+    reps, cls = replica_ids(replicas), client_ids(clients)
+
+    def refused(sim: Simulation) -> bool:
+        return any(op.outcome in ("fail", "unknown") for op in sim.history)
+
+    return fuzz(_runner(CP(replicas), clients, ops, duration), linearizability_violation, seeds=seeds,
+                schedule=lambda seed: fault_schedule(seed, reps, cls, duration=duration, faults=faults),
+                progress=refused, **fuzz_options)
+
+
+@dataclass(frozen=True)
+class APViolation:
+    """A seed on which the AP store's history is not linearizable, with the checker's evidence."""
+
+    seed: int
+    schedule: FaultSchedule
+    result: Any
+    sim: Simulation
+    tried: int
+
+    def describe(self) -> str:
+        return (f"seed {self.seed} (the {self.tried}th tried): {self.result.verdict}\n"
+                + self.result.explain())
+
+
+def find_ap_violation(seeds: Iterable[int] = range(500), *, replicas: int = CAMPAIGN["replicas"],
+                      clients: int = CAMPAIGN["clients"], ops: int = CAMPAIGN["ops"],
+                      duration: float = CAMPAIGN["duration"], faults: int = 4) -> APViolation | None:
+    """The first seed on which the AP store (R = W = 1) breaks linearizability, or None."""
+    from dsworkbook.checkers import check_linearizable, from_sim_history
+
+    reps, cls = replica_ids(replicas), client_ids(clients)
+    run = _runner(AP(replicas), clients, ops, duration)
+    for tried, seed in enumerate(seeds, start=1):
+        schedule = fault_schedule(seed, reps, cls, duration=duration, faults=faults)
+        sim = run(seed, schedule)
+        result = check_linearizable(from_sim_history(sim.history), model="kv")
+        if result.ok is False:
+            return APViolation(seed, schedule, result, sim, tried)
+    return None
