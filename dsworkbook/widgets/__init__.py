@@ -1,15 +1,21 @@
-"""Experiment panels: ipywidgets the reader drives, testable without a browser.
+"""Experiment widgets: one panel per theme, all built on :class:`ExperimentPanel`.
 
 Every theme's widget subclasses :class:`ExperimentPanel` (controls -> compute -> verdict, table
-and diagram); :func:`network_playground` is the one of notebook 01.
+and diagram); notebooks display them with ``dw.widgets.<name>(...)``.
 """
 
 from dsworkbook.widgets.cap import CapScorecard, cap_scorecard
 from dsworkbook.widgets.clocks import ClockDiagramPanel, clock_diagram
 from dsworkbook.widgets.consistency import ConsistencyExplorer, consistency_explorer
+from dsworkbook.widgets.crdt import ConflictPlayground, conflict_playground
 from dsworkbook.widgets.network import NetworkPlayground, network_playground, ping_workload
 from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult
 
-__all__ = ["ExperimentPanel", "ExperimentResult", "NetworkPlayground", "network_playground", "ping_workload",
-           "ClockDiagramPanel", "clock_diagram", "ConsistencyExplorer", "consistency_explorer",
-           "CapScorecard", "cap_scorecard"]
+__all__ = [
+    "ExperimentPanel", "ExperimentResult",
+    "NetworkPlayground", "network_playground", "ping_workload",  # 01
+    "CapScorecard", "cap_scorecard",  # 02
+    "ConsistencyExplorer", "consistency_explorer",  # 03
+    "ClockDiagramPanel", "clock_diagram",  # 04
+    "ConflictPlayground", "conflict_playground",  # 05
+]
