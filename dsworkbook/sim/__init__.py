@@ -10,7 +10,7 @@ from dsworkbook.sim.faults import (FAULT_KINDS, ClockDrift, ClockJump, Crash, Cu
                                    shrink)
 from dsworkbook.sim.fuzz import FuzzReport, Violation, fuzz
 from dsworkbook.sim.history import OUTCOMES, History, Op
-from dsworkbook.sim.kernel import DOWN, PAUSED, UP, Simulation
+from dsworkbook.sim.kernel import DOWN, PAUSED, STARTING, UP, Simulation
 from dsworkbook.sim.latency import Constant, Exponential, Latency, LongTail, Uniform, latency
 from dsworkbook.sim.network import LinkConfig, Network
 from dsworkbook.sim.node import (CancelTimer, Complete, Effect, Invoke, Node, NodeId, Note, Persist,
@@ -20,7 +20,7 @@ from dsworkbook.sim.trace import KINDS, Record, Trace
 
 __all__ = [
     "examples",
-    "Simulation", "UP", "DOWN", "PAUSED",
+    "Simulation", "UP", "DOWN", "PAUSED", "STARTING",
     "Node", "NodeId", "Effect", "Send", "SetTimer", "CancelTimer", "Persist", "Note", "Invoke", "Complete",
     "Request", "Response",
     "Network", "LinkConfig", "Latency", "Constant", "Uniform", "Exponential", "LongTail", "latency",

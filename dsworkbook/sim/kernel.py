@@ -41,10 +41,10 @@ from dsworkbook.sim.node import (CancelTimer, Complete, Invoke, Node, Note, Pers
                                  SetTimer)
 from dsworkbook.sim.trace import Trace
 
-__all__ = ["Simulation", "UP", "DOWN", "PAUSED"]
+__all__ = ["Simulation", "UP", "DOWN", "PAUSED", "STARTING"]
 
 _DELIVER, _TIMER, _CALL = 0, 1, 2
-UP, DOWN, PAUSED = "up", "down", "paused"
+UP, DOWN, PAUSED, STARTING = "up", "down", "paused", "starting"
 
 #: run() without ``until`` stops with an error after this many events, because a cluster with
 #: periodic timers never runs out of work.
@@ -55,7 +55,7 @@ class _Slot:
     """The kernel's book-keeping for one node id, across crashes and restarts."""
 
     __slots__ = ("id", "factory", "kwargs", "node", "storage", "clock", "status", "timers",
-                 "incarnation", "pending", "pause_token", "ops")
+                 "incarnation", "pending", "pause_token", "ops", "started")
 
     def __init__(self, node_id: str, factory: Callable[..., Node], kwargs: dict) -> None:
         self.id = node_id
@@ -70,6 +70,7 @@ class _Slot:
         self.pending: list[tuple] = []
         self.pause_token = 0
         self.ops: dict[int, Any] = {}
+        self.started = False  # has this incarnation's on_start run?
 
 
 def _check_time(name: str, value: float) -> float:
@@ -150,14 +151,20 @@ class Simulation:
         node._storage = slot.storage
         node._peers = self._peers_of(slot.id)
         slot.node = node
-        slot.status = UP
+        slot.status = STARTING  # until on_start has run: messages and timers wait for it
+        slot.started = False
         slot.incarnation += 1
         self._call_at(self.now, self._start, slot, slot.incarnation)
         return node
 
     def _start(self, slot: _Slot, incarnation: int) -> None:
-        if slot.incarnation == incarnation and slot.status == UP and slot.node is not None:
-            self._handle(slot, slot.node.on_start, ())
+        if slot.incarnation != incarnation or slot.node is None:
+            return
+        if slot.status == PAUSED:  # paused before it could start: start first when it resumes
+            slot.pending.insert(0, (self.now, 0, _CALL, None, self._start, (slot, incarnation), None))
+            return
+        slot.status, slot.started = UP, True
+        self._handle(slot, slot.node.on_start, ())
 
     @property
     def node_ids(self) -> list[str]:
@@ -351,8 +358,12 @@ class Simulation:
             self._apply(slot, node)
 
     def _unavailable(self, slot: _Slot, event: tuple) -> None:
-        """A message or timer reached a node that is down (lost) or paused (waits)."""
-        if slot.status == PAUSED:
+        """A message or timer reached a node that is down (lost), paused (waits for the resume)
+        or not started yet (waits until on_start has run, in this same instant)."""
+        if slot.status == STARTING:
+            self._seq += 1
+            heappush(self._heap, (event[0], self._seq) + event[2:])
+        elif slot.status == PAUSED:
             slot.pending.append(event)
         elif event[2] == _DELIVER:
             self.trace.add(event[0], "drop", slot.id, event[4], event[6], "node down")
@@ -505,7 +516,7 @@ class Simulation:
     def _resume(self, slot: _Slot, token: int) -> None:
         if slot.pause_token != token or slot.status != PAUSED:
             return
-        slot.status = UP
+        slot.status = UP if slot.started else STARTING
         self.trace.add(self.now, "fault", slot.id, None, None, "resume")
         pending, slot.pending = slot.pending, []
         for ev in pending:

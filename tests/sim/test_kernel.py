@@ -355,3 +355,33 @@ def test_trace_digest_does_not_depend_on_string_hashing():
     digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               env={"PYTHONHASHSEED": str(h)}).stdout for h in (1, 2, 3, 4)}
     assert len(digests) == 1
+
+
+def test_a_message_due_at_the_instant_of_a_restart_waits_for_on_start():
+    class Strict(Node):
+        def on_start(self) -> None:
+            self.ready = True
+
+        def on_message(self, src: str, msg: Any) -> None:
+            assert self.ready, "a message reached the node before on_start"
+
+    class Sender(Node):
+        def on_start(self) -> None:
+            self.send("b", "hello")
+
+    sim = Simulation(seed=0, latency=10)
+    sim.add_node("a", Sender)
+    sim.add_node("b", Strict)
+    sim.crash("b")
+    sim.at(10, sim.restart, "b")  # the message arrives at t=10 too, scheduled before the restart
+    sim.run(until=20)
+    assert [r.node for r in sim.trace.of_kind("deliver")] == ["b"]
+
+
+def test_a_node_paused_before_it_started_starts_when_it_resumes():
+    sim = Simulation(seed=0, latency=1)
+    sim.add_node("a", Pinger, target="b", count=3, every=5)
+    sim.add_node("b", Echo)
+    sim.pause("b", 40)  # before the run, so before b's on_start
+    sim.run(until=100)
+    assert sim.node("b").starts == 1 and len(sim.node("b").seen) == 3
