@@ -10,6 +10,8 @@ from dsworkbook.widgets.consistency import ConsistencyExplorer, consistency_expl
 from dsworkbook.widgets.crdt import ConflictPlayground, conflict_playground
 from dsworkbook.widgets.network import NetworkPlayground, network_playground, ping_workload
 from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult
+from dsworkbook.widgets.paxos import PaxosDuel, paxos_duel
+from dsworkbook.widgets.raft import RaftScope, raft_scope
 
 __all__ = [
     "ExperimentPanel", "ExperimentResult",
@@ -18,4 +20,6 @@ __all__ = [
     "ConsistencyExplorer", "consistency_explorer",  # 03
     "ClockDiagramPanel", "clock_diagram",  # 04
     "ConflictPlayground", "conflict_playground",  # 05
+    "RaftScope", "raft_scope",  # 06
+    "PaxosDuel", "paxos_duel",  # 07
 ]

@@ -1,0 +1,203 @@
+"""The Paxos node: acceptor and learner always, proposer when it has a value (Paxos Made Simple, §2).
+
+Theory of operation
+-------------------
+An acceptor keeps ``promised`` and ``accepted`` and persists both before replying; a proposer
+runs phase 1 (``Prepare`` to every acceptor, ``Promise`` from a majority) and phase 2 (``Accept``
+with the value :func:`choose_value` picks, ``Accepted`` from a majority), then tells everyone
+with ``Learn``. A refusal (``Nack``) or a timeout sends the proposer back to phase 1 with a
+higher ballot after a fixed or random wait. Three small methods hold the rules a drill or an
+exercise may replace: :meth:`PaxosNode.promise_ok`, :meth:`PaxosNode.new_ballot` and
+:meth:`PaxosNode.choose`. The node writes ``propose``, ``accepted`` and ``decided`` notes to the
+trace, which :func:`~dsworkbook.consensus.paxos.check_consensus` reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from dsworkbook.consensus.paxos.messages import (ZERO, Accept, Accepted, Ballot, Learn, LearnRequest, Nack, Prepare,
+                                                 Promise)
+from dsworkbook.errors import ConfigError
+from dsworkbook.sim import Node
+
+__all__ = ["BACKOFFS", "choose_value", "PaxosNode"]
+
+BACKOFFS = ("fixed", "random")
+
+
+def choose_value(promises: Sequence[Promise], own: Any) -> Any:
+    """Phase 2's value: the value of the highest-ballot acceptance among ``promises``, else ``own`` (§2.2)."""
+    best: Promise | None = None
+    for p in promises:
+        if p.accepted_ballot is not None and (best is None or p.accepted_ballot > best.accepted_ballot):
+            best = p
+    return own if best is None else best.accepted_value
+
+
+class PaxosNode(Node):
+    """An acceptor and learner; also a proposer of ``value`` when one is given.
+
+    ``acceptors`` lists the acceptors (every node of the run by default is one). A proposer
+    starts at ``start_at`` ms and, after a refusal or ``timeout`` ms without a majority, retries
+    with a higher ballot after ``retry`` ms (``backoff="fixed"``) or a random wait in
+    ``[0, retry * 2**attempt]`` capped at ``cap`` (``"random"``).
+    """
+
+    def __init__(self, node_id: str, *, acceptors: Sequence[str], value: Any = None, start_at: float = 0.0,
+                 timeout: float = 100.0, retry: float = 10.0, cap: float = 400.0, backoff: str = "random") -> None:
+        super().__init__(node_id)
+        if backoff not in BACKOFFS:
+            raise ConfigError(f"backoff must be one of {BACKOFFS}, got {backoff!r}")
+        self.acceptors = tuple(acceptors)
+        self.value, self.start_at, self.timeout, self.retry, self.cap, self.backoff = (
+            value, start_at, timeout, retry, cap, backoff)
+
+    @property
+    def majority(self) -> int:
+        return len(self.acceptors) // 2 + 1
+
+    # -- start -----------------------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        stored = self.storage
+        self.promised: Ballot = stored.get("promised", ZERO)
+        self.accepted: tuple[Ballot, Any] | None = stored.get("accepted")
+        self.decided: Any = stored.get("decided")
+        self.round = stored.get("round", 0)
+        self.phase = "idle"
+        self.ballot: Ballot | None = None
+        self.promises: dict[str, Promise] = {}
+        self.accepts: set[str] = set()
+        self.attempts = 0
+        self.highest_seen = self.promised
+        if self.value is not None and "decided" not in stored:
+            self.set_timer("propose", self.start_at)
+        if "decided" not in stored and self.value is None:
+            self.set_timer("ask", self.timeout)  # a proposer learns by proposing
+
+    # -- the acceptor ------------------------------------------------------------------------------
+
+    def promise_ok(self, ballot: Ballot) -> bool:
+        """May this acceptor promise ``ballot``? Only if it is higher than every ballot promised so far."""
+        return ballot > self.promised
+
+    def new_ballot(self) -> Ballot:
+        """A ballot higher than any seen, and unique to this proposer (the proposer id breaks ties)."""
+        self.round = max(self.round, self.highest_seen.round) + 1
+        return Ballot(self.round, self.id)
+
+    def choose(self, promises: Sequence[Promise], own: Any) -> Any:
+        """Phase 2's value (see :func:`choose_value`)."""
+        return choose_value(promises, own)
+
+    def on_prepare(self, src: str, msg: Prepare) -> None:
+        if self.promise_ok(msg.ballot):
+            self.promised = msg.ballot
+            self.persist(promised=self.promised)
+            acc_b, acc_v = self.accepted if self.accepted else (None, None)
+            self.send(src, Promise(msg.ballot, acc_b, acc_v))
+        else:
+            self.send(src, Nack(msg.ballot, self.promised))
+
+    def on_accept(self, src: str, msg: Accept) -> None:
+        if msg.ballot >= self.promised:
+            self.promised = msg.ballot
+            self.accepted = (msg.ballot, msg.value)
+            self.persist(promised=self.promised, accepted=self.accepted)
+            self.note(accepted=msg.value, ballot=msg.ballot)
+            self.send(src, Accepted(msg.ballot, msg.value))
+        else:
+            self.send(src, Nack(msg.ballot, self.promised))
+
+    # -- the proposer --------------------------------------------------------------------------------
+
+    def propose(self) -> None:
+        """Phase 1a: a fresh ballot, higher than any seen, to every acceptor."""
+        if self.decided is not None:
+            return
+        self.ballot = self.new_ballot()
+        self.persist(round=self.round)
+        self.phase, self.promises, self.accepts = "prepare", {}, set()
+        self.attempts += 1
+        self.note(propose=self.value, ballot=self.ballot)
+        for a in self.acceptors:
+            self.send(a, Prepare(self.ballot))
+        self.set_timer("timeout", self.timeout)
+
+    def on_promise(self, src: str, msg: Promise) -> None:
+        if self.phase != "prepare" or msg.ballot != self.ballot:
+            return
+        self.promises[src] = msg
+        if len(self.promises) >= self.majority:
+            value = self.choose(list(self.promises.values()), self.value)
+            self.phase = "accept"
+            for a in self.acceptors:
+                self.send(a, Accept(self.ballot, value))
+
+    def on_accepted(self, src: str, msg: Accepted) -> None:
+        if self.phase != "accept" or msg.ballot != self.ballot:
+            return
+        self.accepts.add(src)
+        if len(self.accepts) >= self.majority:
+            self.phase = "chosen"
+            self.cancel_timer("timeout")
+            for n in (*self.acceptors, *[p for p in self.peers if p not in self.acceptors]):
+                if n != self.id:
+                    self.send(n, Learn(msg.value))
+            self.learn(msg.value)
+
+    def on_nack(self, src: str, msg: Nack) -> None:
+        self.highest_seen = max(self.highest_seen, msg.promised)
+        if msg.ballot == self.ballot and self.phase in ("prepare", "accept"):
+            self.give_up()
+
+    def give_up(self) -> None:
+        """Pre-empted (or timed out): wait, then try again with a higher ballot."""
+        self.phase = "waiting"
+        self.cancel_timer("timeout")
+        if self.backoff == "fixed":
+            delay = self.retry
+        else:
+            delay = self.rng.uniform(0, min(self.cap, self.retry * 2 ** min(self.attempts, 10)))
+        self.set_timer("propose", delay)
+
+    # -- the learner ------------------------------------------------------------------------------
+
+    def learn(self, value: Any) -> None:
+        if self.decided is None:
+            self.decided = value
+            self.persist(decided=value)
+            self.note(decided=value)
+            self.cancel_timer("propose")
+            self.cancel_timer("timeout")
+            self.cancel_timer("ask")
+
+    # -- dispatch -----------------------------------------------------------------------------------
+
+    HANDLERS = {Prepare: "on_prepare", Accept: "on_accept", Promise: "on_promise", Accepted: "on_accepted",
+                Nack: "on_nack"}
+
+    def on_message(self, src: str, msg: Any) -> None:
+        if type(msg) is Learn:
+            self.learn(msg.value)
+            return
+        if type(msg) is LearnRequest:
+            if self.decided is not None:
+                self.send(src, Learn(self.decided))
+            return
+        name = self.HANDLERS.get(type(msg))
+        if name is not None:
+            if hasattr(msg, "ballot"):
+                self.highest_seen = max(self.highest_seen, msg.ballot)
+            getattr(self, name)(src, msg)
+
+    def on_timer(self, name: Any) -> None:
+        if name == "propose":
+            self.propose()
+        elif name == "timeout" and self.phase in ("prepare", "accept"):
+            self.give_up()
+        elif name == "ask" and self.decided is None:
+            for n in self.peers:
+                self.send(n, LearnRequest())
+            self.set_timer("ask", self.timeout)

@@ -1,0 +1,79 @@
+"""How a Raft cluster is tuned, and the known-broken variants a learner can switch on.
+
+Theory of operation
+-------------------
+:class:`RaftConfig` holds every knob in one frozen record that each node of a cluster shares:
+the randomized election timeout (§5.2), the heartbeat period, batching (``max_batch`` entries
+per AppendEntries) and pipelining (up to ``max_inflight`` AppendEntries in flight per
+follower instead of one), whether a new leader appends a no-op (§8), and a ``variant``.
+
+A variant is a deliberately broken Raft, each a classic mistake, for "break it" experiments:
+the fuzzer (:mod:`dsworkbook.consensus.fuzzing`) must find each one and say which safety
+property broke. :data:`VARIANTS` maps each name to the rule of the paper it breaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsworkbook.errors import ConfigError
+
+__all__ = ["RaftConfig", "VARIANTS"]
+
+#: name -> what it gets wrong (and the sentence of the paper it breaks).
+VARIANTS: dict[str, str] = {
+    "correct": "Raft as in Figure 2 of the paper",
+    "forget_voted_for": "votedFor is not persisted, so a node that crashes and restarts can vote twice in "
+                        "one term (Figure 2: currentTerm, votedFor and log[] are persistent state)",
+    "vote_without_log_check": "votes are granted without comparing logs, so a candidate missing committed "
+                              "entries can win (§5.4.1: vote only for a log at least as up-to-date)",
+    "commit_old_term_by_count": "a leader commits entries of earlier terms once a majority stores them "
+                                "(§5.4.2 and Figure 8: only current-term entries are committed by counting)",
+}
+
+
+def _positive(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigError(f"{name} must be a number of ms > 0, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class RaftConfig:
+    """Timeouts (ms), replication options and the variant of every node of a cluster.
+
+    ``election_timeout`` is the (low, high) range a follower draws its timeout from (§5.2:
+    randomized so that split votes are rare); keep ``heartbeat`` well below ``low``.
+    """
+
+    election_timeout: tuple[float, float] = (150.0, 300.0)
+    heartbeat: float = 50.0
+    max_batch: int = 1
+    pipeline: bool = False
+    max_inflight: int = 8
+    noop_on_election: bool = True
+    variant: str = "correct"
+
+    def __post_init__(self) -> None:
+        try:
+            low, high = self.election_timeout
+        except (TypeError, ValueError):
+            raise ConfigError(f"election_timeout must be a (low, high) pair of ms, "
+                              f"got {self.election_timeout!r}") from None
+        low, high = _positive("election_timeout low", low), _positive("election_timeout high", high)
+        if high < low:
+            raise ConfigError(f"election_timeout must be (low, high) with low <= high, got {self.election_timeout!r}")
+        object.__setattr__(self, "election_timeout", (low, high))
+        if _positive("heartbeat", self.heartbeat) >= low:
+            raise ConfigError(f"heartbeat ({self.heartbeat} ms) must be shorter than the lowest election timeout "
+                              f"({low} ms), or followers start elections while the leader is healthy (§5.6)")
+        for name in ("max_batch", "max_inflight"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ConfigError(f"{name} must be an int >= 1, got {v!r}")
+        if self.variant not in VARIANTS:
+            raise ConfigError(f"unknown variant {self.variant!r}; choose one of {list(VARIANTS)}")
+
+    @property
+    def broken(self) -> bool:
+        return self.variant != "correct"

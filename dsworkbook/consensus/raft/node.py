@@ -1,0 +1,264 @@
+"""A Raft server as a sans-IO node: durable state, the shared prologue, clients, applying.
+
+Theory of operation
+-------------------
+:class:`RaftNode` keeps the state of Figure 2 of the paper:
+
+* **persistent** - ``current_term``, ``voted_for`` and ``log`` - written with ``persist``
+  *before* any reply that depends on them is sent (the kernel carries out a handler's effects
+  in order), and read back in :meth:`RaftNode.on_start`, so a crash and restart is safe;
+* **volatile** - ``commit_index``, ``last_applied``, the role, and on a leader
+  ``next_index`` / ``match_index`` - rebuilt from nothing after a restart.
+
+Every message goes through one prologue, :meth:`RaftNode.on_message`: a higher term makes the
+node a follower of that term (§5.1), then the current role's table picks the handler
+(:mod:`~dsworkbook.consensus.raft.roles`). Elections live in
+:mod:`~dsworkbook.consensus.raft.election`, replication and the commit rule in
+:mod:`~dsworkbook.consensus.raft.replication`.
+
+Committed entries are applied in log order to a state machine (any object with
+``apply(command) -> output``; :class:`CommandList` by default, the key-value store of
+:mod:`dsworkbook.consensus.raft_kv` for clients). A leader answers a client once the client's
+command is applied; a node that is not the leader answers :class:`NotLeader` with a hint.
+
+The node reports what the safety checker (:mod:`dsworkbook.consensus.raft_invariants`) needs
+as trace notes: ``role``/``term`` on every role or term change (``start`` after a restart),
+``vote`` when it grants one, ``log``/``entries`` when its log changes from some index on,
+``commit`` when its commit index advances and ``applied`` when it has applied up to an index.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from dsworkbook.consensus.raft.config import RaftConfig
+from dsworkbook.consensus.raft.election import ElectionMixin
+from dsworkbook.consensus.raft.log import RaftLog
+from dsworkbook.consensus.raft.messages import Command, Entry, NotLeader, TimeoutNow
+from dsworkbook.consensus.raft.replication import ReplicationMixin
+from dsworkbook.consensus.raft.roles import FOLLOWER, LEADER, Role
+from dsworkbook.errors import ConfigError
+from dsworkbook.sim import Node, Request, Response
+
+__all__ = ["RaftNode", "CommandList"]
+
+
+class CommandList:
+    """The simplest state machine: it keeps the commands in the order applied."""
+
+    def __init__(self) -> None:
+        self.applied: list[Any] = []
+
+    def apply(self, command: Any) -> Any:
+        self.applied.append(command)
+        return len(self.applied)
+
+
+class RaftNode(ElectionMixin, ReplicationMixin, Node):
+    """One Raft server. ``members`` lists every server of the cluster (itself included).
+
+    ``state_machine`` is a factory (called on every start: the state machine is volatile and
+    rebuilt by re-applying the log). ``initial`` is the durable state (``term``, ``voted_for``,
+    ``log``) of a server that has never run - for scenarios that begin with given logs, such as
+    Figure 7; once anything is persisted, the storage wins. See the module docstring.
+    """
+
+    def __init__(self, node_id: str, *, members: Sequence[str], config: RaftConfig | None = None,
+                 state_machine: Callable[[], Any] = CommandList, initial: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id)
+        members = tuple(members)
+        if node_id not in members or len(set(members)) != len(members):
+            raise ConfigError(f"members must list the cluster's distinct server ids including {node_id!r}, "
+                              f"got {members!r}")
+        if config is not None and not isinstance(config, RaftConfig):
+            raise ConfigError(f"config must be a RaftConfig(...), got {config!r}")
+        self.members = members
+        self.config = config if config is not None else RaftConfig()
+        self.state_machine_factory = state_machine
+        self.initial = dict(initial or {})
+        unknown = set(self.initial) - {"term", "voted_for", "log"}
+        if unknown:
+            raise ConfigError(f"initial state may hold term, voted_for and log, not {sorted(unknown)}")
+        self._raft_peers = tuple(m for m in members if m != node_id)
+
+    # -- the cluster -----------------------------------------------------------------------------
+
+    @property
+    def peers(self) -> Sequence[str]:  # type: ignore[override]
+        """The other servers of the cluster (clients are nodes too, but not peers)."""
+        return self._raft_peers
+
+    def votes_needed(self) -> int:
+        """Votes that win an election: a majority of the full cluster, this server included (§5.2)."""
+        return len(self.members) // 2 + 1
+
+    @property
+    def quorum(self) -> int:
+        return self.votes_needed()
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role is LEADER
+
+    # -- start and durable state ------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        stored: Mapping[str, Any] = self.storage
+        if not stored and self.initial:
+            stored = {**self.initial, "log": tuple(self.initial.get("log", ()))}
+            self.persist(**stored)
+        self.current_term: int = stored.get("term", 0)
+        self.voted_for: str | None = stored.get("voted_for")
+        self.log = RaftLog(stored.get("log", ()))
+        self.commit_index = 0
+        self.last_applied = 0
+        self.state_machine = self.state_machine_factory()
+        self.role: Role = FOLLOWER
+        self.leader_id: str | None = None
+        self.votes: set[str] = set()
+        self.answered: set[str] = set()
+        self.next_index: dict[str, int] = {}
+        self.match_index: dict[str, int] = {}
+        self.probing: set[str] = set()
+        self.beat_mark: dict[str, int] = {}
+        self.pending: dict[tuple[str, int], tuple[str, int]] = {}
+        self.note(role="follower", term=self.current_term, start=True)
+        if stored is not self.storage and self.log.entries:
+            self.note(log=1, entries=self.log.snapshot())  # the initial log, for the safety checker
+        self.reset_election_timer()
+
+    def save_term_and_vote(self) -> None:
+        """Persist currentTerm and votedFor (call before sending anything that depends on them).
+
+        A vote is also reported to the trace (``vote``), for the one-vote-per-term check.
+        """
+        if self.config.variant == "forget_voted_for":
+            self.persist(term=self.current_term)  # the broken variant: the vote lives in RAM only
+        else:
+            self.persist(term=self.current_term, voted_for=self.voted_for)
+        if self.voted_for is not None:
+            self.note(vote=self.voted_for, term=self.current_term)
+
+    def log_changed(self, first: int) -> None:
+        """The log changed from index ``first`` on: persist it and tell the trace."""
+        self.persist(log=self.log.snapshot())
+        self.note(log=first, entries=tuple(self.log.entries[first - 1:]))
+
+    # -- the shared prologue -------------------------------------------------------------------------
+
+    def on_message(self, src: str, msg: Any) -> None:
+        """§5.1: a higher term makes any role a follower of that term; then the role's handler runs."""
+        if type(msg) is TimeoutNow:
+            if self.role is not LEADER:
+                self.start_election()
+            return
+        term = getattr(msg, "term", None)
+        if term is None:
+            return  # not a Raft message
+        if term > self.current_term:
+            self.become_follower(term)
+        handler = self.role.handlers.get(type(msg))
+        if handler is not None:
+            getattr(self, handler)(src, msg)
+
+    def on_timer(self, name: Any) -> None:
+        if name == "election" and self.role is not LEADER:
+            getattr(self, self.role.on_timeout)()
+        elif name == "heartbeat" and self.role is LEADER:
+            self.heartbeat()
+        elif name == "resend-votes" and self.role.name == "candidate":
+            self.request_votes()
+
+    # -- roles -------------------------------------------------------------------------------------------
+
+    def set_role(self, role: Role) -> None:
+        self.role = role
+        self.note(role=role.name, term=self.current_term)
+
+    def become_follower(self, term: int) -> None:
+        """Adopt a higher ``term``: no vote in it yet, and whatever role this was, a follower now."""
+        was = self.role
+        self.current_term, self.voted_for = term, None
+        self.save_term_and_vote()
+        self.set_role(FOLLOWER)
+        self.leader_id = None
+        if was is LEADER:
+            self.cancel_timer("heartbeat")
+            self.drop_pending_clients()
+        if was is not FOLLOWER:
+            self.reset_election_timer()
+
+    def become_leader(self) -> None:
+        """Won the election: take over replication; a no-op entry commits earlier entries soon (§8)."""
+        self.set_role(LEADER)
+        self.leader_id = self.id
+        self.cancel_timer("election")
+        self.cancel_timer("resend-votes")
+        for peer in self.peers:
+            self.next_index[peer] = self.log.last_index + 1
+            self.match_index[peer] = 0
+            self.beat_mark[peer] = -1
+        self.probing = set(self.peers)
+        if self.config.noop_on_election:
+            self.append_entry(None)
+        self.heartbeat()
+        self.advance_commit_index()  # a cluster of one commits on its own
+
+    def reset_election_timer(self) -> None:
+        low, high = self.config.election_timeout
+        self.set_timer("election", self.rng.uniform(low, high))
+
+    # -- clients ------------------------------------------------------------------------------------------
+
+    def on_client_request(self, src: str, request: Request) -> None:
+        """A leader appends the command and answers once it is applied; others redirect (§8)."""
+        command = request.arg
+        if not isinstance(command, Command):
+            self.reply(src, request, f"a Raft request carries a Command, got {command!r}", ok=False)
+            return
+        if self.role is not LEADER:
+            self.send(src, Response(request.req_id, False, NotLeader(self.leader_id)))
+            return
+        self.pending[(command.client, command.seq)] = (src, request.req_id)
+        self.append_entry(command)
+        for peer in self.peers:
+            self.replicate(peer)
+
+    def append_entry(self, command: Any) -> int:
+        """The leader appends a new entry of its term (Leader Append-Only) and persists it."""
+        index = self.log.append(Entry(self.current_term, command))
+        self.log_changed(index)
+        if len(self.members) == 1:
+            self.advance_commit_index()
+        return index
+
+    def drop_pending_clients(self) -> None:
+        """No longer leader: the waiting clients must retry elsewhere (their command may still commit)."""
+        for src, req_id in self.pending.values():
+            self.send(src, Response(req_id, False, NotLeader(None)))
+        self.pending.clear()
+
+    # -- commit and apply -------------------------------------------------------------------------------------
+
+    def commit_to(self, index: int) -> None:
+        """Raise the commit index to ``index`` and apply everything up to it, in order."""
+        if index <= self.commit_index:
+            return
+        self.commit_index = index
+        self.note(commit=index, term=self.current_term)
+        while self.last_applied < self.commit_index:
+            self.last_applied += 1
+            entry = self.log[self.last_applied]
+            if entry.command is not None:
+                output = self.state_machine.apply(entry.command)
+                self.answer_client(entry.command, output)
+        self.note(applied=self.last_applied)
+
+    def answer_client(self, command: Any, output: Any) -> None:
+        waiting = self.pending.pop((getattr(command, "client", None), getattr(command, "seq", None)), None)
+        if waiting is not None:
+            self.send(waiting[0], Response(waiting[1], True, output))
+
+    def __repr__(self) -> str:
+        role = getattr(self, "role", None)
+        return f"<RaftNode {self.id} {role.name if role else 'new'} term={getattr(self, 'current_term', '?')}>"

@@ -1,0 +1,173 @@
+"""Log replication (§5.3) and the commit rule (§5.4.2).
+
+Theory of operation
+-------------------
+The leader keeps, per follower, ``next_index`` (the next entry to send) and ``match_index``
+(the highest entry known to be replicated there). An AppendEntries carries the entry before
+the new ones (``prev_log_index``, ``prev_log_term``); the follower accepts only if its log
+holds that entry - the **consistency check** - so by induction an accepted request leaves the
+follower's log identical to the leader's up to the last new entry (Log Matching, §5.3). On a
+rejection the leader **backs off** ``next_index`` (to the rejected index, or past the end of
+the follower's log if the reply's hint says it is shorter) and tries again.
+
+A new leader first *probes* each follower - one request at a time, moving ``next_index`` only
+on answers - until the follower accepts; from then on entries flow in one of two modes (F05):
+
+* **stop-and-wait** (``pipeline=False``): one AppendEntries with entries in flight per
+  follower; the next leaves when the answer comes back;
+* **pipelined** (``pipeline=True``): up to ``max_inflight`` in flight; ``next_index`` moves on
+  as requests leave, and a gap left by a lost request shows up as a rejection (back to probing).
+
+Each request carries at most ``max_batch`` entries (batching). A heartbeat that finds no
+progress since the previous one resends from the last acknowledged entry, so a lost request
+costs one heartbeat period.
+
+The leader commits index N when a majority's ``match_index`` (its own last index included) is
+>= N **and** the entry at N is from the current term; earlier entries are then committed
+indirectly (§5.4.2, Figure 8). :func:`majority_commit_index` is that rule as a pure function.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from dsworkbook.consensus.raft.messages import AppendEntries, AppendEntriesReply
+from dsworkbook.consensus.raft.roles import FOLLOWER
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dsworkbook.consensus.raft.node import RaftNode
+
+__all__ = ["ReplicationMixin", "majority_commit_index"]
+
+
+def majority_commit_index(match_indexes: Sequence[int], term_at: Callable[[int], int | None], current_term: int,
+                          commit_index: int, *, current_term_only: bool = True) -> int:
+    """The new commit index of a leader (§5.3, §5.4.2).
+
+    ``match_indexes`` holds one number per server of the cluster, the leader's own last index
+    included. The highest index stored on a majority is committed if its entry is from
+    ``current_term``; otherwise nothing new is (every later current-term entry sits above it).
+    ``current_term_only=False`` is the Figure 8 bug: commit by counting alone.
+    """
+    majority = len(match_indexes) // 2 + 1
+    n = sorted(match_indexes, reverse=True)[majority - 1]
+    if n > commit_index and (not current_term_only or term_at(n) == current_term):
+        return n
+    return commit_index
+
+
+class ReplicationMixin:
+    """The replication half of :class:`~dsworkbook.consensus.raft.node.RaftNode`."""
+
+    # -- the follower's side -----------------------------------------------------------------
+
+    def handle_append_entries(self: "RaftNode", src: str, msg: AppendEntries) -> None:
+        """Consistency check, conflict truncation, append, commit; persist before replying (§5.3)."""
+        if msg.term < self.current_term:
+            self.send(src, AppendEntriesReply(self.current_term, False, msg.prev_log_index, self.log.last_index))
+            return
+        self.leader_id = src
+        self.reset_election_timer()
+        if not self.log.matches(msg.prev_log_index, msg.prev_log_term):
+            self.send(src, AppendEntriesReply(self.current_term, False, msg.prev_log_index, self.log.last_index))
+            return
+        changed = self.log.merge(msg.prev_log_index, msg.entries)
+        if changed is not None:
+            self.log_changed(changed)
+        last_new = msg.prev_log_index + len(msg.entries)
+        if msg.leader_commit > self.commit_index:
+            self.commit_to(min(msg.leader_commit, last_new))
+        self.send(src, AppendEntriesReply(self.current_term, True, last_new, self.log.last_index))
+
+    def candidate_append_entries(self: "RaftNode", src: str, msg: AppendEntries) -> None:
+        """A leader of this term exists: the candidate returns to follower, then handles it (§5.2)."""
+        if msg.term == self.current_term:
+            self.set_role(FOLLOWER)
+        self.handle_append_entries(src, msg)
+
+    def leader_append_entries(self: "RaftNode", src: str, msg: AppendEntries) -> None:
+        """Another leader of this very term cannot exist (Election Safety); refuse, never obey."""
+        self.send(src, AppendEntriesReply(self.current_term, False, msg.prev_log_index, self.log.last_index))
+
+    # -- the leader's side ---------------------------------------------------------------------
+
+    def replicate(self: "RaftNode", peer: str, *, force: bool = False, heartbeat: bool = False) -> None:
+        """Send ``peer`` what its state allows: a probe, new entries within the window, or a heartbeat.
+
+        A follower is *probed* (one request at a time, ``next_index`` moved only by answers) until
+        it first accepts in this term; then entries flow within the window - one batch in flight
+        without pipelining, ``max_inflight`` batches with it. A heartbeat that finds no progress
+        since the previous one resends from the last acknowledged entry (a lost request).
+        """
+        cfg = self.config
+        nxt, match = self.next_index[peer], self.match_index[peer]
+        if peer in self.probing:
+            if force or heartbeat:
+                self.send_append(peer, nxt, self.log.slice(nxt, cfg.max_batch))
+            return
+        if heartbeat:
+            if nxt > match + 1 and self.beat_mark[peer] == match:
+                nxt = self.next_index[peer] = match + 1
+            self.beat_mark[peer] = match
+        if cfg.pipeline:
+            room = cfg.max_inflight * cfg.max_batch - (nxt - match - 1)
+        else:
+            room = cfg.max_batch if nxt == match + 1 else 0  # stop-and-wait: nothing may be in flight
+        entries = self.log.slice(nxt, min(cfg.max_batch, room)) if room > 0 else ()
+        if entries:
+            self.send_append(peer, nxt, entries)
+            self.next_index[peer] = nxt + len(entries)
+        elif heartbeat or force:
+            self.send_append(peer, match + 1, ())  # an empty request that the follower surely matches
+
+    def send_append(self: "RaftNode", peer: str, first: int, entries: tuple) -> None:
+        prev = first - 1
+        self.send(peer, AppendEntries(self.current_term, self.id, prev, self.log.term_at(prev) or 0, entries,
+                                      self.commit_index))
+
+    def heartbeat(self: "RaftNode") -> None:
+        """Every heartbeat period: an AppendEntries to each follower (empty if nothing is pending)."""
+        for peer in self.peers:
+            self.replicate(peer, heartbeat=True)
+        self.set_timer("heartbeat", self.config.heartbeat)
+
+    def handle_append_entries_reply(self: "RaftNode", src: str, msg: AppendEntriesReply) -> None:
+        """Track what ``src`` stores; back off ``next_index`` on a rejection (§5.3)."""
+        if msg.term != self.current_term:
+            return
+        if msg.success:
+            self.probing.discard(src)
+            if msg.index > self.match_index[src]:
+                self.match_index[src] = msg.index
+                self.advance_commit_index()
+            self.next_index[src] = max(self.next_index[src], self.match_index[src] + 1)
+            if self.role.name == "leader":
+                self.replicate(src)
+        elif msg.index > self.match_index[src]:  # else: a late rejection of something long acknowledged
+            self.probing.add(src)
+            self.next_index[src] = self.back_off(msg.index, msg.last_log_index, self.match_index[src])
+            self.replicate(src, force=True)
+
+    @staticmethod
+    def back_off(rejected_prev: int, follower_last: int, match: int) -> int:
+        """The next ``next_index`` after a rejection of ``prev_log_index = rejected_prev``."""
+        return max(match + 1, min(rejected_prev, follower_last + 1))
+
+    def advance_commit_index(self: "RaftNode") -> None:
+        """Commit what a majority stores, counting only current-term entries (§5.4.2)."""
+        matches = [self.log.last_index, *(self.match_index[p] for p in self.peers)]
+        index = self.replicated_index(matches)
+        if self.may_commit(index):
+            self.commit_to(index)
+
+    def replicated_index(self: "RaftNode", matches: Sequence[int]) -> int:
+        """The highest index stored on a majority: the majority-th largest of ``matches`` (one per server)."""
+        return sorted(matches, reverse=True)[len(matches) // 2]
+
+    def may_commit(self: "RaftNode", index: int) -> bool:
+        """May the leader count ``index`` as committed? Only if it is new and from the current term."""
+        if index <= self.commit_index:
+            return False
+        if self.config.variant == "commit_old_term_by_count":
+            return True  # the broken variant: Figure 8
+        return self.log.term_at(index) == self.current_term

@@ -1,0 +1,235 @@
+"""The Raft cluster view of notebook 06: a RaftScope-like picture of a seeded run, with a time slider.
+
+Theory of operation
+-------------------
+:class:`RaftScope` runs one scenario (:func:`~dsworkbook.consensus.raft.scenarios.scenario_sim`:
+calm, leader crash, leader isolated, random faults, Figure 8) for a seed and a Raft variant,
+then replays its trace **once** into frames, one every 5 ms
+(:func:`~dsworkbook.consensus.raft.timeline.frames`). The time slider only picks a frame and
+redraws the one Figure in place - nothing runs again, so moving it answers in a fraction of a
+second.
+
+The picture, left: the five servers on a circle, coloured by role (leader green, candidate
+orange, follower blue, down grey, paused hatched) with their term, and every message in flight
+as a dot on its way (AppendEntries blue, replies light, RequestVote purple; red if it will be
+lost). Right: each server's log, one cell per entry coloured by term, committed entries solid,
+uncommitted pale, the newest 24 entries. Below: the five safety properties at that moment.
+
+The buttons act **at the slider's time**: crash the leader, restart what is down, isolate the
+leader, heal the network. Each adds a timed action and runs the scenario again from the seed;
+since everything before that time is the same run, the picture up to the slider does not
+change, and what follows shows the effect.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ipywidgets as widgets
+
+from dsworkbook.consensus.raft import VARIANTS, cluster_table
+from dsworkbook.consensus.raft.scenarios import ACTIONS, SCENARIOS, scenario_sim
+from dsworkbook.consensus.raft.timeline import Frame, frames
+from dsworkbook.consensus.raft_invariants import PROPERTIES, check_safety
+from dsworkbook.errors import ConfigError
+from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult, Progress
+
+__all__ = ["RaftScope", "raft_scope", "draw_frame", "ROLE_COLORS", "STEP"]
+
+STEP = 5.0
+ROLE_COLORS = {"leader": "#2e8b57", "candidate": "#e67e22", "follower": "#1f5fa8", "down": "#bdbdbd"}
+MESSAGE_COLORS = {"AppendEntries": "#1f5fa8", "AppendEntriesReply": "#8fb4e3", "RequestVote": "#8e44ad",
+                  "RequestVoteReply": "#c39bd3"}
+LOG_WINDOW = 24
+_WIDE: dict[str, Any] = {"style": {"description_width": "90px"}, "layout": {"width": "300px"}}
+
+
+def _positions(names: list[str]) -> dict[str, tuple[float, float]]:
+    k = len(names)
+    return {n: (math.cos(math.pi / 2 - 2 * math.pi * i / k), math.sin(math.pi / 2 - 2 * math.pi * i / k))
+            for i, n in enumerate(names)}
+
+
+def _draw_cluster(ax: Any, frame: Frame) -> None:
+    names = sorted(frame.servers)
+    pos = _positions(names)
+    for m in frame.messages:
+        (x0, y0), (x1, y1) = pos[m.src], pos[m.dst]
+        p = min(max(m.progress, 0.0), 1.0)
+        color = "#c0392b" if m.fate == "dropped" else MESSAGE_COLORS.get(m.kind, "#7f8c8d")
+        ax.plot([x0 + (x1 - x0) * p], [y0 + (y1 - y0) * p], "o", ms=5, color=color, zorder=2)
+    for n in names:
+        v = frame.servers[n]
+        color = ROLE_COLORS["down"] if v.status == "down" else ROLE_COLORS.get(v.role, "#7f8c8d")
+        x, y = pos[n]
+        circle = ax.scatter([x], [y], s=1500, c=color, edgecolors="black", zorder=3,
+                            hatch="//" if v.status == "paused" else None)
+        circle.set_gid(f"raftscope:server:{n}")
+        label = f"{n}\nterm {v.term}" if v.status != "down" else f"{n}\ndown"
+        ax.text(x, y, label, ha="center", va="center", fontsize=8, color="white", zorder=4, fontweight="bold")
+    ax.set_xlim(-1.45, 1.45)
+    ax.set_ylim(-1.45, 1.45)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(f"t = {frame.time:.0f} ms · network: {frame.network}", fontsize=9)
+
+
+def _draw_logs(ax: Any, frame: Frame) -> None:
+    from matplotlib import colormaps
+
+    names = sorted(frame.servers)
+    longest = max((len(v.log) for v in frame.servers.values()), default=0)
+    first = max(1, longest - LOG_WINDOW + 1)
+    palette = colormaps["tab10"]
+    for row, n in enumerate(names):
+        v = frame.servers[n]
+        y = len(names) - 1 - row
+        for index in range(first, len(v.log) + 1):
+            term = v.log[index - 1]
+            committed = index <= v.commit
+            ax.add_patch(_cell(index - first, y, palette(term % 10), committed))
+            ax.text(index - first + 0.5, y + 0.5, str(term), ha="center", va="center", fontsize=6)
+        ax.text(-0.4, y + 0.5, n, ha="right", va="center", fontsize=8)
+        if len(v.log) < first:
+            ax.text(0.2, y + 0.5, f"(its log ends at entry {len(v.log)}: behind)", ha="left", va="center",
+                    fontsize=7, color="#7f8c8d")
+    ax.set_xlim(-1.6, LOG_WINDOW + 0.2)
+    ax.set_ylim(-1.3, len(names) + 0.1)
+    ax.set_axis_off()
+    ax.set_title(f"logs (entries {first}..{max(longest, first)}; solid = committed)", fontsize=9)
+
+
+def _cell(x: float, y: float, color: Any, committed: bool) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x + 0.05, y + 0.1), 0.9, 0.8, facecolor=color, alpha=1.0 if committed else 0.3,
+                     edgecolor="black", linewidth=0.4)
+
+
+def draw_frame(frame: Frame, axes: tuple[Any, Any]) -> None:
+    """Draw ``frame`` into (cluster axes, log axes): the picture described in the module docstring."""
+    _draw_cluster(axes[0], frame)
+    _draw_logs(axes[1], frame)
+    for i, p in enumerate(PROPERTIES):
+        broken = p in frame.broken
+        axes[1].text(-1.5 + 8.5 * (i % 3), -0.45 - 0.5 * (i // 3), f"{'✗' if broken else '✓'} {p}", ha="left",
+                     va="center", fontsize=7.5,
+                     color="#c0392b" if broken else "#2e8b57", fontweight="bold" if broken else "normal")
+
+
+class RaftScope(ExperimentPanel):
+    """A seeded Raft run you can step through, break at any moment, and check (notebook 06, T06).
+
+    Headless: ``scope.set(seed=3)``, ``scope.seek(850)`` (moves the slider), ``scope.act("crash
+    leader")`` (at the slider's time), then read ``scope.frame`` and ``scope.result``.
+    """
+
+    title = "Raft cluster: five servers, three clients; slide through time, break it, watch the safety properties"
+    figsize = (10.0, 4.2)
+    margins = {"left": 0.02, "right": 0.98, "top": 0.90, "bottom": 0.10}
+
+    def __init__(self, *, run_now: bool = True, **initial: Any) -> None:
+        self.actions: list[tuple[float, str]] = []
+        self.frames: list[Frame] = []
+        self.time_slider = widgets.FloatSlider(value=0.0, min=0.0, max=2000.0, step=STEP, description="time (ms)",
+                                               continuous_update=True, readout_format=".0f",
+                                               layout=widgets.Layout(width="640px"))
+        self.time_slider.add_class("dsw-time")
+        self.time_slider.observe(lambda change: self._redraw(), names="value")
+        self.buttons = {name: widgets.Button(description=name, tooltip=f"{name} at the slider's time")
+                        for name in ACTIONS}
+        for name, button in self.buttons.items():
+            button.on_click(lambda _b, name=name: self.act(name))
+        self.undo_button = widgets.Button(description="clear actions", tooltip="forget the actions you added")
+        self.undo_button.on_click(lambda _b: self.clear_actions())
+        super().__init__(auto_run=True, run_now=run_now, initial=initial)
+
+    def make_controls(self) -> dict[str, widgets.ValueWidget]:
+        return {
+            "scenario": widgets.Dropdown(options=list(SCENARIOS), value="leader crash", description="scenario",
+                                         **_WIDE),
+            "variant": widgets.Dropdown(options=list(VARIANTS), value="correct", description="variant", **_WIDE),
+            "seed": widgets.IntText(value=3, description="seed", **_WIDE),
+        }
+
+    def make_axes(self, fig: Any) -> Any:
+        grid = fig.add_gridspec(1, 2, width_ratios=(1.0, 1.6))
+        return fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+
+    def _layout_children(self) -> list[widgets.Widget]:
+        children = super()._layout_children()
+        extra = [widgets.HBox([self.time_slider]), widgets.HBox([*self.buttons.values(), self.undo_button])]
+        return children[:-1] + extra + children[-1:]
+
+    # -- running -------------------------------------------------------------------------------
+
+    def compute(self, params: dict[str, Any], progress: Progress) -> ExperimentResult:
+        if getattr(self, "_acted_on", None) != params:
+            self.actions = []  # actions belong to the run they were added to
+        self._acted_on = dict(params)
+        sim = scenario_sim(params["scenario"], params["seed"], variant=params["variant"], actions=self.actions)
+        progress(0.5)
+        report = check_safety(sim)
+        self.frames = frames(sim, step=STEP, report=report)
+        table = cluster_table(sim)
+        leaders = sorted(report.leaders.items())
+        story = ", ".join(f"{n} (term {t})" for t, n in leaders[:6]) + (" ..." if len(leaders) > 6 else "")
+        acts = f"; your actions: {', '.join(f'{a} at {t:.0f} ms' for t, a in self.actions)}" if self.actions else ""
+        verdict = (f"{params['scenario']}, {params['variant']}: leaders {story or 'none'}; "
+                   f"{sim.history.counts()['ok']} client commands answered{acts}; {report.summary()}")
+        return ExperimentResult(params=params, seed=params["seed"], table=table, verdict=verdict,
+                                data={"sim": sim, "report": report, "frames": self.frames})
+
+    def draw(self, result: ExperimentResult, ax: Any) -> None:
+        slider = self.time_slider
+        end = self.frames[-1].time if self.frames else 0.0
+        if slider.max != end:
+            slider.max = end
+        draw_frame(self.frame, ax)
+
+    # -- the slider and the buttons --------------------------------------------------------------
+
+    @property
+    def frame(self) -> Frame:
+        """The frame at the slider's time."""
+        if not self.frames:
+            raise ConfigError("no run yet: call run() first")
+        i = min(int(round(self.time_slider.value / STEP)), len(self.frames) - 1)
+        return self.frames[i]
+
+    def seek(self, time: float) -> Frame:
+        """Move the slider to ``time`` ms (redraws) and return that frame."""
+        if isinstance(time, bool) or not isinstance(time, (int, float)) or time < 0:
+            raise ConfigError(f"time must be a number of ms >= 0, got {time!r}")
+        self.time_slider.value = min(float(time), self.time_slider.max)
+        return self.frame
+
+    def _redraw(self) -> None:
+        if self.result is None or self.fig is None or not self.frames:
+            return
+        self._clear_axes()
+        draw_frame(self.frame, self.axes)
+        self._render()
+
+    def act(self, action: str) -> ExperimentResult | None:
+        """Add ``action`` (a key of ACTIONS) at the slider's time and run again; the slider stays."""
+        if action not in ACTIONS:
+            raise ConfigError(f"unknown action {action!r}; choose one of {list(ACTIONS)}")
+        if self.values["scenario"] == "figure 8":
+            raise ConfigError("the Figure 8 scenario is scripted to the millisecond; pick another scenario to act "
+                              "on it")
+        at = self.time_slider.value
+        self.actions.append((at, action))
+        result = self.run()
+        self.seek(at)
+        return result
+
+    def clear_actions(self) -> ExperimentResult | None:
+        self.actions = []
+        return self.run()
+
+
+def raft_scope(**initial: Any) -> RaftScope:
+    """The cluster view of notebook 06, run once (``scenario=``, ``variant=``, ``seed=``)."""
+    return RaftScope(**initial)

@@ -1,0 +1,87 @@
+"""The Raft fuzz campaign: correct Raft survives 200 seeded fault schedules and makes progress; each
+known-broken variant is caught within 200 seeds with the property it breaks; the command line works.
+
+This is the CI run of ``dsworkbook fuzz raft --seeds 200``; the 1000-seed campaign is bench/raft.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dsworkbook.cli import main
+from dsworkbook.consensus.fuzzing import (explain, fuzz_raft, raft_run, raft_schedule, default_processes)
+from dsworkbook.errors import ConfigError
+from dsworkbook.sim import FaultSchedule
+
+#: variant -> the properties its first violation may name
+EXPECTED = {
+    "forget_voted_for": {"election safety"},
+    "vote_without_log_check": {"leader completeness", "state machine safety", "log matching"},
+    "commit_old_term_by_count": {"leader completeness", "state machine safety"},
+}
+
+
+@pytest.mark.slow
+def test_correct_raft_has_no_violation_in_200_seeds_and_almost_always_makes_progress():
+    report = fuzz_raft(200, processes=default_processes())
+    assert report.violations == [], report.first.describe()
+    assert report.seeds == 200 and report.progress >= 180, report.summary()
+
+
+@pytest.mark.parametrize("variant", sorted(EXPECTED))
+def test_each_broken_variant_is_caught_within_200_seeds_and_explained(variant):
+    report = fuzz_raft(200, variant=variant, stop_after=1, shrink_first=False)
+    first = report.first
+    assert first is not None, f"{variant} survived 200 seeds"
+    assert report.seeds <= 200
+    assert first.message.split(" broken")[0] in EXPECTED[variant]
+    assert f"t=" in first.message and "term" in first.message  # when, and which terms
+    assert any(n in first.message for n in ("n1", "n2", "n3", "n4", "n5"))  # which servers
+
+
+@pytest.mark.slow
+def test_the_first_violation_is_shrunk_to_a_small_schedule_that_still_fails():
+    report = fuzz_raft(200, variant="vote_without_log_check", stop_after=1, max_shrink_runs=60)
+    first = report.first
+    assert first.shrunk is not None and len(first.shrunk.schedule) < len(first.schedule) / 4
+    assert "broken" in explain(first.seed, first.shrunk.schedule, variant="vote_without_log_check")
+
+
+def test_a_run_is_a_function_of_its_seed_and_schedule():
+    digest = lambda s: raft_run(s, raft_schedule(s)).trace.digest()  # noqa: E731
+    assert digest(5) == digest(5) != digest(6)
+    assert raft_schedule(5) == raft_schedule(5) != raft_schedule(6)
+
+
+def test_without_faults_explain_says_nothing_broke():
+    assert "no safety property broke" in explain(1, FaultSchedule())
+
+
+def test_two_processes_give_the_same_counts_as_one():
+    one = fuzz_raft(range(6), processes=1, shrink_first=False)
+    two = fuzz_raft(range(6), processes=2, shrink_first=False)
+    assert (one.seeds, one.progress, len(one.violations)) == (two.seeds, two.progress, len(two.violations)) == (6, 6, 0)
+
+
+def test_bad_arguments_are_config_errors():
+    with pytest.raises(ConfigError, match="unknown variant"):
+        fuzz_raft(3, variant="nope")
+    with pytest.raises(ConfigError, match="processes"):
+        fuzz_raft(3, processes=0)
+
+
+def test_the_command_prints_a_progress_bar_and_the_summary_line(capsys):
+    assert main(["fuzz", "raft", "--seeds", "5", "--processes", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "[" in out and "5/5 seeds" in out and "seeds: 5, violations: 0, progress: 5" in out
+
+
+def test_the_command_reports_the_first_violation_with_its_shrunk_schedule(capsys):
+    assert main(["fuzz", "paxos", "--seeds", "40", "--variant", "own_value"]) == 1
+    out = capsys.readouterr().out
+    assert "first violation: seed" in out and "agreement broken" in out and "smallest failing schedule" in out
+
+
+def test_the_command_refuses_an_unknown_variant(capsys):
+    assert main(["fuzz", "raft", "--seeds", "2", "--variant", "nope", "--processes", "1"]) == 2
+    assert "unknown variant" in capsys.readouterr().err
