@@ -39,7 +39,7 @@ exercises: install
 	$(BIN)/dsworkbook build-exercises
 
 bench: install
-	$(BIN)/python bench/sim_vs_simpy.py
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
