@@ -111,3 +111,29 @@ def test_the_storm_without_jitter_hits_the_server_with_every_client_at_once():
 
 def test_grading_is_deterministic():
     assert grading.check("01-backoff", RIGHT["01-backoff"]) == grading.check("01-backoff", RIGHT["01-backoff"])
+
+
+def test_in_simulation_turns_node_errors_into_verdicts():
+    from dsworkbook.errors import NodeError
+    from dsworkbook.grading.core import _Current, in_simulation
+
+    def node_error(cause: BaseException) -> NodeError:
+        err = NodeError("node 'a' raised", seed=1, step=2, time=3.0)
+        err.cause = cause
+        return err
+
+    _Current.exercise = "01-x"
+    try:
+        with pytest.raises(NotAttempted, match="not attempted yet"):
+            with in_simulation(case="c", input="i"):
+                raise node_error(NotImplementedError())
+        with pytest.raises(WrongAnswer, match="expected: a run without errors"):
+            with in_simulation(case="c", input="i"):
+                raise node_error(KeyError("k"))
+        inner = WrongAnswer("01-x", case="inner", input=1, expected=2, got=3)
+        with pytest.raises(WrongAnswer) as info:
+            with in_simulation(case="c", input="i"):
+                raise node_error(inner)
+        assert info.value is inner
+    finally:
+        _Current.exercise = ""

@@ -63,7 +63,7 @@ def test_a_stub_raised_inside_a_simulated_node_is_still_not_attempted():
     from dsworkbook.grading.t04._common import guarded
     from dsworkbook.clocks import clock_run
 
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(NotAttempted, match="not attempted yet"):
         guarded(lambda: clock_run(1, hlc_rule=_stub_inside_nodes), case="a run", input="seed=1")
 
 

@@ -35,7 +35,7 @@ def test_each_broken_variant_is_caught_within_200_seeds_and_explained(variant):
     assert first is not None, f"{variant} survived 200 seeds"
     assert report.seeds <= 200
     assert first.message.split(" broken")[0] in EXPECTED[variant]
-    assert f"t=" in first.message and "term" in first.message  # when, and which terms
+    assert "t=" in first.message and "term" in first.message  # when, and which terms
     assert any(n in first.message for n in ("n1", "n2", "n3", "n4", "n5"))  # which servers
 
 

@@ -20,7 +20,7 @@ it, so a widget can redraw into one Figure on every change; each group of artist
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dsworkbook.clocks.diagram import PUZZLE_PAIRS, SpaceTimeDiagram, puzzle_diagram
 from dsworkbook.errors import ConfigError

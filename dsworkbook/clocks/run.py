@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from dsworkbook.clocks.diagram import SpaceTimeDiagram
 from dsworkbook.clocks.hlc import HybridTimestamp, _as_hybrid, hlc_update
 from dsworkbook.clocks.lamport import lamport_receive
-from dsworkbook.clocks.vector import Order, VectorTimestamp
+from dsworkbook.clocks.vector import VectorTimestamp
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import ClockDrift, ClockJump, FaultSchedule, Node, Simulation
 

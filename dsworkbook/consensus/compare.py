@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from dsworkbook.consensus.fuzzing import repair
 from dsworkbook.consensus.multipaxos import check_multipaxos, multipaxos_sim
 from dsworkbook.consensus.raft import RaftConfig
+from dsworkbook.consensus.raft.perf import _percentile
 from dsworkbook.consensus.raft_invariants import check_safety
 from dsworkbook.consensus.raft_kv import kv_sim, kv_verdict
 from dsworkbook.sim import FaultSchedule, Simulation
@@ -37,11 +38,6 @@ __all__ = ["measure", "raft_vs_multipaxos"]
 SERVERS = tuple(f"n{i}" for i in range(1, 6))
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def measure(sim: Simulation, system: str) -> dict[str, Any]:

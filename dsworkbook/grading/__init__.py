@@ -5,9 +5,9 @@ Importing this package registers every theme's exercises.
 """
 
 from dsworkbook.grading.core import (UNANSWERED, Exercise, GradingError, NotAttempted, WrongAnswer, attempt,
-                                     check, exercise, fail, get, registry)
+                                     check, exercise, fail, get, in_simulation, registry)
 
-__all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "Exercise", "GradingError",
+__all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "in_simulation", "Exercise", "GradingError",
            "WrongAnswer", "NotAttempted", "UNANSWERED"]
 
 

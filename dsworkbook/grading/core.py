@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from dsworkbook.errors import ConfigError
+from dsworkbook.errors import ConfigError, NodeError
 
 __all__ = [
     "GradingError",
@@ -47,6 +48,8 @@ __all__ = [
     "check",
     "attempt",
     "fail",
+    "in_simulation",
+    "need_callable",
     "UNANSWERED",
 ]
 
@@ -153,6 +156,35 @@ def attempt(fn: Callable[..., Any], *args: Any, input: Any = None, case: str = "
                           input=input if input is not None else (args, kwargs),
                           expected="a result", got=f"{type(exc).__name__}: {exc}",
                           hint="your code raised an exception on this input") from None
+
+
+def need_callable(answer: Any, what: str, *, allow_class: bool = True) -> None:
+    """Fail early, and clearly, when the answer is not something that can be called."""
+    import inspect
+
+    if not callable(answer) or (not allow_class and inspect.isclass(answer)):
+        fail(case="the answer itself", input=repr(answer), expected=what, got=type(answer).__name__,
+             hint=f"pass the {what} itself (its name, without calling it)")
+
+
+@contextmanager
+def in_simulation(*, case: str, input: Any,
+                  hint: str = "your code raised inside a node; the message names the node, the handler and the time"
+                  ) -> Iterator[None]:
+    """Around a run whose nodes call learner code: the simulator's NodeError becomes a verdict.
+
+    A stub raising NotImplementedError inside a node is "not attempted"; a grading error raised
+    inside a node (a check the node itself made) passes through; any other crash is a
+    :class:`WrongAnswer` on ``case`` naming the node, the handler and the seed.
+    """
+    try:
+        yield
+    except NodeError as exc:
+        if isinstance(exc.cause, NotImplementedError):
+            raise NotAttempted(_Current.exercise) from None
+        if isinstance(exc.cause, GradingError):
+            raise exc.cause from None
+        fail(case=case, input=input, expected="a run without errors", got=str(exc), hint=hint)
 
 
 def fail(*, case: str, input: Any, expected: Any, got: Any, hint: str = "") -> None:

@@ -5,27 +5,21 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from dsworkbook.errors import NodeError
-from dsworkbook.grading.core import fail
+from dsworkbook.grading.core import fail, in_simulation
+from dsworkbook.grading.core import need_callable as _need_callable
 from dsworkbook.sim import Simulation
 
 
 def run_learner(make: Callable[[], Simulation], *, case: str) -> Simulation:
     """Build and run a simulation that holds learner code; a stub or a crash becomes a clear grading error."""
-    try:
+    with in_simulation(case=case, input="a simulation (its seed is in the message)"):
         return make()
-    except NodeError as exc:
-        if isinstance(exc.cause, NotImplementedError):
-            raise NotImplementedError from None  # a stub: check() reports "not attempted yet"
-        fail(case=case, input=f"a simulation (seed={exc.seed})", expected="a run without errors",
-             got=str(exc), hint="your code raised inside a node; the message names the handler and the time")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def need_callable(answer: Any, what: str) -> None:
-    if not callable(answer) or inspect.isclass(answer):
-        fail(case="the answer itself", input=repr(answer), expected=what, got=type(answer).__name__,
-             hint=f"pass the {what} itself (its name, without calling it)")
+    """A function, not a class (the T02 answers are functions)."""
+    _need_callable(answer, what, allow_class=False)
 
 
 def need_subclass(answer: Any, base: type, how: str) -> None:

@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from dsworkbook.grading.core import fail
+from dsworkbook.grading.core import need_callable as need_callable  # re-exported for this theme's graders
 
 
-def need_callable(answer: Any, what: str) -> None:
-    if not callable(answer):
-        fail(case="the answer itself", input=repr(answer), expected=what, got=type(answer).__name__,
-             hint=f"pass the {what} itself (its name, without calling it)")
 
 
 def need_dict(answer: Any, keys: list[str], what: str) -> dict[str, Any]:

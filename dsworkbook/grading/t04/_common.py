@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, TypeVar
 
-from dsworkbook.errors import ConfigError, NodeError
-from dsworkbook.grading.core import GradingError, fail
+from dsworkbook.errors import ConfigError
+from dsworkbook.grading.core import fail, in_simulation
+from dsworkbook.grading.core import need_callable as need_callable  # re-exported for this theme's graders
 
 T = TypeVar("T")
 
@@ -18,26 +19,14 @@ def guarded(run: Callable[[], T], *, case: str, input: Any) -> T:
     ``check`` reports as "not attempted yet".
     """
     try:
-        return run()
-    except GradingError:
-        raise
-    except NodeError as exc:
-        if isinstance(exc.cause, NotImplementedError):
-            raise NotImplementedError from None
-        fail(case=case, input=input, expected="a run without errors", got=str(exc),
-             hint="your code raised inside a node; the message names the handler, the seed and the time")
-    except NotImplementedError:
-        raise
+        with in_simulation(case=case, input=input):
+            return run()
     except ConfigError as exc:
         fail(case=case, input=input, expected="a result of the documented form", got=f"ConfigError: {exc}",
              hint="check what your function returns")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def need_callable(answer: Any, what: str) -> None:
-    if not callable(answer):
-        fail(case="the answer itself", input=repr(answer), expected=what, got=type(answer).__name__,
-             hint=f"pass the {what} itself (its name, without calling it)")
 
 
 def close(a: Any, b: float, tol: float = 1e-6) -> bool:

@@ -8,8 +8,7 @@ from typing import Any, Callable, Iterable
 from dsworkbook.consensus.fuzzing import raft_progress, raft_run, raft_schedule
 from dsworkbook.consensus.raft import RaftNode
 from dsworkbook.consensus.raft_invariants import check_safety
-from dsworkbook.errors import NodeError
-from dsworkbook.grading.core import attempt, fail
+from dsworkbook.grading.core import attempt, fail, in_simulation
 from dsworkbook.sim import FaultSchedule, Simulation
 
 __all__ = ["need_node_class", "run_in_cluster", "cluster_checks", "CLUSTER_CASE", "call_handler"]
@@ -30,13 +29,9 @@ def need_node_class(answer: Any, method: str) -> None:
 
 def run_in_cluster(run: Callable[[], Simulation], case: str) -> Simulation:
     """Run a simulation with learner code in it; a stub is 'not attempted', a crash a clear failure."""
-    try:
+    with in_simulation(case=case, input=CLUSTER_CASE,
+                       hint="your code raised inside a server; the message names the node, the handler and the time"):
         return run()
-    except NodeError as exc:
-        if isinstance(exc.cause, NotImplementedError):
-            raise NotImplementedError from None
-        fail(case=case, input=CLUSTER_CASE, expected="a run without errors", got=str(exc),
-             hint="your code raised inside a server; the message names the node, the handler and the time")
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -6,8 +6,7 @@ from typing import Any, Iterable
 
 from dsworkbook.consensus.fuzzing import paxos_run, paxos_schedule
 from dsworkbook.consensus.paxos import PaxosNode, check_consensus
-from dsworkbook.errors import NodeError
-from dsworkbook.grading.core import attempt, fail
+from dsworkbook.grading.core import attempt, fail, in_simulation
 from dsworkbook.sim import Persist, Send
 
 __all__ = ["PaxosBench", "paxos_cluster_checks", "PAXOS_CASE"]
@@ -53,13 +52,8 @@ def paxos_cluster_checks(node_class: type[PaxosNode], seeds: Iterable[int], *, h
     ballots = 0
     for seed in seeds:
         case = f"the Paxos cluster, seed {seed}"
-        try:
+        with in_simulation(case=case, input=PAXOS_CASE):
             sim = paxos_run(seed, paxos_schedule(seed), node_class=node_class)
-        except NodeError as exc:
-            if isinstance(exc.cause, NotImplementedError):
-                raise NotImplementedError from None
-            fail(case=case, input=PAXOS_CASE, expected="a run without errors", got=str(exc),
-                 hint="your code raised inside a node; the message names it")
         report = check_consensus(sim)
         if not report.ok:
             fail(case=case, input=PAXOS_CASE, expected="agreement, validity and integrity", got=report.summary(),
