@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import pkgutil
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,12 +181,9 @@ def repo_root() -> Path:
 
 
 def load_registry() -> Mapping[str, Any]:
-    """Every registered exercise: imports dsworkbook.grading and each theme's grader module (tNN)."""
+    """Every registered exercise (importing dsworkbook.grading registers every theme's graders)."""
     import dsworkbook.grading as grading
 
-    for info in pkgutil.iter_modules(grading.__path__):
-        if re.fullmatch(r"t\d\d", info.name):
-            importlib.import_module(f"dsworkbook.grading.{info.name}")
     return grading.registry()
 
 

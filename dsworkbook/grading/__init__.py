@@ -11,14 +11,21 @@ __all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "in_simula
            "WrongAnswer", "NotAttempted", "UNANSWERED"]
 
 
+#: Modules of this package that are the grading machinery rather than a theme's checks.
+MACHINERY = frozenset({"core", "build", "workspace"})
+
+
 def _register_themes() -> None:
-    """Import every theme's grader module (``t00``, ``t01``, ... ``t15``): importing registers its exercises."""
+    """Import every theme's grader package (named after its topic: ``network``, ``quorums``, ...).
+
+    Importing a grader module registers its exercises; every module of this package that is not
+    part of :data:`MACHINERY` (and not private) holds a theme's checks.
+    """
     import importlib
     import pkgutil
-    import re
 
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if re.fullmatch(r"t\d\d", info.name):
+        if info.name not in MACHINERY and not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
 
 

@@ -1,0 +1,36 @@
+"""The checks of theme T04: time and ordering.
+
+Theory of operation
+-------------------
+Each grader runs the learner's answer on fixed cases that probe one rule at a time, then -
+for everything about more than one node - as a pluggable part of a simulated system, under
+faults, and compares with the reference and with the property the concept promises (the true
+offset within NTP's bound, the clock condition, happens-before reproduced, no lost writes,
+external consistency). The first wrong case raises
+:class:`~dsworkbook.grading.core.WrongAnswer` with its input, the expected and actual result,
+and a hint; a right answer gets one line naming the seeds. The prediction is graded against
+the truth computed from the diagram's happens-before.
+
+========================  ==========  =========  ==========================================================
+``04-ntp-offset``         implement   C01        ``ntp_estimate(t0, t1, t2, t3) -> (offset, bound)``
+``04-lamport-receive``    implement   C02        ``lamport_receive(local, received) -> int``
+``04-drill-vc-compare``   drill       C03        ``compare_clocks(a, b)``: naive_compare fixed
+``04-predict-concurrent`` predict     C02, C03   four relations in the puzzle diagram
+``04-siblings``           implement   C04        ``reconcile_siblings(stored, incoming)``
+``04-drill-pruning``      drill       C04        ``prune_entries(entries, limit)``: prune by time, not counter
+``04-hlc-update``         implement   C05        ``hlc_update(state, pt, msg) -> (l, c)``
+``04-commit-wait``        implement   C06        ``commit_rule(now) -> (s, wait)``
+========================  ==========  =========  ==========================================================
+"""
+
+from dsworkbook.grading.clocks.commit_wait import grade_commit_wait
+from dsworkbook.grading.clocks.hlc import grade_hlc_update
+from dsworkbook.grading.clocks.lamport import grade_lamport_receive
+from dsworkbook.grading.clocks.ntp import grade_ntp_offset
+from dsworkbook.grading.clocks.predict_concurrent import grade_predict_concurrent
+from dsworkbook.grading.clocks.pruning import grade_drill_pruning
+from dsworkbook.grading.clocks.siblings import grade_siblings
+from dsworkbook.grading.clocks.vc_compare import grade_drill_vc_compare
+
+__all__ = ["grade_ntp_offset", "grade_lamport_receive", "grade_drill_vc_compare", "grade_predict_concurrent",
+           "grade_siblings", "grade_drill_pruning", "grade_hlc_update", "grade_commit_wait"]
