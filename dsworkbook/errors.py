@@ -8,6 +8,8 @@ Two kinds of failure are kept apart, never confused:
   their messages say what was wrong *and* how to fix it.
 * **Bugs** (:class:`InvariantViolation`, :class:`NodeError`) mean a protocol or a node did
   something impossible. They name the seed (and the step) so the run can be reproduced.
+
+:class:`OutOfBudget` is neither: a run used up the time or events a check allowed it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ __all__ = [
     "NodeStateError",
     "NodeError",
     "InvariantViolation",
+    "OutOfBudget",
 ]
 
 
@@ -69,3 +72,12 @@ class InvariantViolation(DSWorkbookError, AssertionError):
         suffix = f" (seed={seed})" if seed is not None else ""
         super().__init__(message + suffix)
         self.seed = seed
+
+
+class OutOfBudget(BaseException):
+    """A run used up the time or the events it was given (a check's budget).
+
+    A ``BaseException`` on purpose, like ``KeyboardInterrupt``: it must pass through a node
+    handler's ``except Exception`` and through learner code, so that a runaway answer ends the
+    check instead of being swallowed where it runs. The message says what grew.
+    """

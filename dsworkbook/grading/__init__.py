@@ -5,10 +5,11 @@ Importing this package registers every theme's exercises.
 """
 
 from dsworkbook.grading.core import (UNANSWERED, Exercise, GradingError, NotAttempted, WrongAnswer, attempt,
-                                     check, exercise, fail, get, in_simulation, registry)
+                                     check, exercise, fail, get, in_simulation, random_cases, registry,
+                                     same_everywhere)
 
-__all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "in_simulation", "Exercise", "GradingError",
-           "WrongAnswer", "NotAttempted", "UNANSWERED"]
+__all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "in_simulation", "same_everywhere",
+           "random_cases", "Exercise", "GradingError", "WrongAnswer", "NotAttempted", "UNANSWERED"]
 
 
 #: Modules of this package that are the grading machinery rather than a theme's checks.

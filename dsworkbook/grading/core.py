@@ -22,6 +22,27 @@ and it ends one of three ways:
 Graders use :func:`attempt` to call learner code (so a crash in it becomes a clear
 :class:`WrongAnswer` naming the input) and :func:`fail` to report a wrong case.
 
+What every grader does (the rules that keep a wrong answer from passing):
+
+* **Differential cases.** Besides hand-made cases with pointed hints, a grader compares the
+  answer with the reference on inputs drawn over the whole domain from a seeded generator
+  (:func:`random_cases`), including the boundaries learners miss: values exactly at a limit,
+  ties, sizes far beyond the small range, items in every order.
+* **Outcomes.** A grader that reads a history is tried against answers that mistreat unknown
+  (``:info``) operations, ``:fail`` completions and completions without a value.
+* **Hidden nondeterminism.** :func:`same_everywhere` runs the answer in two *worlds* that differ
+  in what a correct answer must not depend on - the salt of ``hash()`` on strings (it differs
+  from process to process), the state of the global ``random`` module, and the wall clock - and
+  rejects an answer whose result changes.
+* **Budgets.** :func:`check` runs every grader under a time budget (``seconds``) and an event
+  budget for the simulations it runs (``events``); a runaway answer fails with a message that
+  says what grew, instead of hanging the cell.
+* **Parts.** A prediction names its answer and, as a second graded part, the reason for it
+  (``dw.grading.check("02-predict-stale", stale_possible, why=why)``): an exercise declares its
+  ``parts`` and the grader receives them as keyword arguments.
+* **Messages.** Inputs, expectations and answers are shown whole up to about 2,000 characters;
+  a law is stated in words; the hint names the method or rule that is wrong.
+
 When the environment variable ``DSWORKBOOK_RESULTS`` names a file, each check appends one JSON
 line ``{"exercise", "status", "message"}`` to it; ``dsworkbook check`` builds its score card
 from these.
@@ -29,13 +50,22 @@ from these.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
+import random
+import signal
+import sys
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from dsworkbook.errors import ConfigError, NodeError
+from dsworkbook.errors import ConfigError, NodeError, OutOfBudget
+from dsworkbook.sim import budget as _budget
+
+T = TypeVar("T")
 
 __all__ = [
     "GradingError",
@@ -50,13 +80,22 @@ __all__ = [
     "fail",
     "in_simulation",
     "need_callable",
+    "same_everywhere",
+    "random_cases",
     "UNANSWERED",
+    "DEFAULT_SECONDS",
+    "DEFAULT_EVENTS",
 ]
 
 #: What an unanswered prediction holds in a generated exercise notebook (``answer = ...``).
 UNANSWERED = Ellipsis
 
-KINDS = ("implement", "predict", "drill")
+#: implement: write a function or class; predict: say what a run will do, and why; drill: fix
+#: a buggy snippet from the source notes; design: choose a configuration or a rule for stated goals.
+KINDS = ("implement", "predict", "drill", "design")
+#: The budgets every check runs under unless its exercise sets others.
+DEFAULT_SECONDS = 20.0
+DEFAULT_EVENTS = 1_000_000
 
 
 class GradingError(AssertionError):
@@ -89,9 +128,19 @@ class WrongAnswer(GradingError):
         super().__init__("\n".join(lines))
 
 
-def _show(value: Any, limit: int = 400) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _show(value: Any, limit: int = 2000) -> str:
+    """The value whole when it fits in ``limit`` characters (tables keep their lines), else cut."""
+    if isinstance(value, str):
+        text = value
+    elif hasattr(value, "to_string") and callable(value.to_string):  # a pandas table: every row and column
+        text = value.to_string()
+    else:
+        text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 40] + f" ... ({len(text) - limit + 40:,} more characters)"
+    if "\n" in text:
+        text = "\n" + "\n".join("            " + line for line in text.splitlines())
+    return text
 
 
 @dataclass(frozen=True)
@@ -103,7 +152,13 @@ class Exercise:
     theme: str
     concepts: tuple[str, ...]
     kind: str
-    grader: Callable[[Any], str]
+    grader: Callable[..., str]
+    #: names of further answers the check takes as keywords (a prediction's ``why``)
+    parts: tuple[str, ...] = ()
+    #: dotted path of the reference the learner re-implements; a notebook must not print its source
+    reference: str = ""
+    seconds: float = DEFAULT_SECONDS
+    events: int = DEFAULT_EVENTS
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -114,13 +169,21 @@ _REGISTRY: dict[str, Exercise] = {}
 
 
 def exercise(id: str, *, title: str, theme: str, concepts: tuple[str, ...] | list[str],
-             kind: str = "implement") -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
-    """Register the decorated function as the grader of exercise ``id``."""
+             kind: str = "implement", parts: tuple[str, ...] = (), reference: str = "",
+             seconds: float = DEFAULT_SECONDS, events: int = DEFAULT_EVENTS
+             ) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Register the decorated function as the grader of exercise ``id``.
 
-    def register(grader: Callable[[Any], str]) -> Callable[[Any], str]:
+    ``parts`` names the further answers the grader takes as keyword arguments (a prediction's
+    ``why``); ``reference`` is the dotted path of the library object the learner re-implements;
+    ``seconds`` and ``events`` are the check's budgets.
+    """
+
+    def register(grader: Callable[..., str]) -> Callable[..., str]:
         if id in _REGISTRY:
             raise ConfigError(f"exercise id {id!r} is registered twice")
-        _REGISTRY[id] = Exercise(id, title, theme, tuple(concepts), kind, grader)
+        _REGISTRY[id] = Exercise(id, title, theme, tuple(concepts), kind, grader, tuple(parts), reference,
+                                 seconds, events)
         return grader
 
     return register
@@ -141,10 +204,13 @@ def get(exercise_id: str) -> Exercise:
 
 class _Current:
     exercise = ""
+    case = ""      # the case the last attempt() ran, named in a budget message
+    input: Any = None
 
 
 def attempt(fn: Callable[..., Any], *args: Any, input: Any = None, case: str = "a case", **kwargs: Any) -> Any:
     """Call the learner's ``fn``; a stub or a crash becomes a clear grading error."""
+    _Current.case, _Current.input = case, input if input is not None else (args, kwargs)
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
@@ -187,6 +253,129 @@ def in_simulation(*, case: str, input: Any,
         fail(case=case, input=input, expected="a run without errors", got=str(exc), hint=hint)
 
 
+def random_cases(seed: int, count: int, draw: Callable[[random.Random], T]) -> Iterator[tuple[str, T]]:
+    """``count`` inputs drawn by ``draw(rng)`` from one seeded generator, each with a case label.
+
+    The label names the case's number and the seed, so a learner can reproduce it:
+    ``"random case 17 of 300 (seed 8)"``.
+    """
+    rng = random.Random(seed)
+    for k in range(1, count + 1):
+        yield f"random case {k} of {count} (seed {seed})", draw(rng)
+
+
+# -- worlds: what a correct answer must not depend on --------------------------------------------
+
+_REAL_HASH = builtins.hash
+_REAL_CLOCKS = {name: getattr(time, name) for name in ("time", "time_ns", "monotonic", "monotonic_ns",
+                                                       "perf_counter", "perf_counter_ns")}
+
+
+def _holds_text(obj: Any) -> bool:
+    if isinstance(obj, (str, bytes)):
+        return True
+    if isinstance(obj, (tuple, frozenset)):
+        return any(_holds_text(o) for o in obj)
+    return False
+
+
+@contextmanager
+def _world(n: int) -> Iterator[None]:
+    """World ``n``: string hashes salted with ``n``, the global random seeded with ``n``, the clock moved.
+
+    Only calls of ``hash()`` made outside the workbook's own modules are salted (the library's
+    own hashing stays as it is, so its cached hashes stay valid).
+    """
+    def salted(obj: Any) -> int:
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if _holds_text(obj) and not caller.startswith("dsworkbook"):
+            return _REAL_HASH(("dsworkbook-world", n, obj))
+        return _REAL_HASH(obj)
+
+    shift = n * 1_000_003.0
+    fakes = {"time": lambda: _REAL_CLOCKS["time"]() + shift,
+             "time_ns": lambda: _REAL_CLOCKS["time_ns"]() + int(shift * 1e9),
+             "monotonic": lambda: _REAL_CLOCKS["monotonic"]() + shift,
+             "monotonic_ns": lambda: _REAL_CLOCKS["monotonic_ns"]() + int(shift * 1e9),
+             "perf_counter": lambda: _REAL_CLOCKS["perf_counter"]() + shift,
+             "perf_counter_ns": lambda: _REAL_CLOCKS["perf_counter_ns"]() + int(shift * 1e9)}
+    state = random.getstate()
+    random.seed(7919 * n)
+    builtins.hash = salted
+    for name, fake in fakes.items():
+        setattr(time, name, fake)
+    try:
+        yield
+    finally:
+        builtins.hash = _REAL_HASH
+        for name, real in _REAL_CLOCKS.items():
+            setattr(time, name, real)
+        random.setstate(state)
+
+
+def same_everywhere(fn: Callable[..., T], *args: Any, input: Any = None, case: str = "a case",
+                    same: Callable[[Any, Any], bool] | None = None, **kwargs: Any) -> T:
+    """Call the learner's ``fn`` in two worlds and fail unless both calls give the same result.
+
+    The worlds differ in the salt of ``hash()`` on strings (which differs from process to
+    process in real Python), the global ``random`` module's state and the wall clock; an answer
+    that leans on any of them would disagree with itself on two machines. ``fn`` must build
+    everything it returns afresh (a function of its arguments, or a whole simulation run);
+    ``same`` compares the two results (``==`` by default). Returns the first result.
+    """
+    results = []
+    for n in (1, 2):
+        with _world(n):
+            results.append(attempt(fn, *args, input=input, case=case, **kwargs))
+    first, second = results
+    equal = same(first, second) if same is not None else first == second
+    if not equal:
+        fail(case=f"{case}, run twice", input=input if input is not None else (args, kwargs),
+             expected="the same result both times",
+             got=f"first run: {_show(first, 900)}\nsecond run: {_show(second, 900)}",
+             hint="your answer depends on something outside its input: hash() of a string (it differs "
+                  "from one Python process to the next), the global random module, or the clock; "
+                  "use only the arguments (and a seeded random.Random passed in, if the exercise gives one)")
+    return first
+
+
+# -- budgets ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise OutOfBudget after ``seconds`` of wall time (where a SIGALRM timer is available)."""
+    usable = (hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        sim = _budget.running()
+        grew = f"; {_budget.describe_growth(sim)}" if sim is not None else ""
+        raise OutOfBudget(f"ran longer than its time budget of {seconds:g} s{grew}")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _out_of_budget(ex: Exercise, exc: OutOfBudget) -> WrongAnswer:
+    case = _Current.case or "the check"
+    return WrongAnswer(
+        ex.id, case=case, input=_Current.input if _Current.input is not None else "(see the case)",
+        expected=f"an answer that finishes within {ex.seconds:g} s and {ex.events:,} simulation events",
+        got=f"the check {exc}",
+        hint="something keeps growing or never ends: a loop with no exit, a collection that gains copies "
+             "on every call (a merge that keeps duplicates), or a node that answers every message with "
+             "more messages")
+
+
 def fail(*, case: str, input: Any, expected: Any, got: Any, hint: str = "") -> None:
     """Report a wrong case of the exercise being checked (raises :class:`WrongAnswer`)."""
     raise WrongAnswer(_Current.exercise, case=case, input=input, expected=expected, got=got, hint=hint)
@@ -199,14 +388,25 @@ def _record(exercise_id: str, status: str, message: str) -> None:
             f.write(json.dumps({"exercise": exercise_id, "status": status, "message": message}) + "\n")
 
 
-def check(exercise_id: str, answer: Any) -> str:
-    """Grade ``answer`` for exercise ``exercise_id``; print one line on success, raise otherwise."""
+def check(exercise_id: str, answer: Any, **parts: Any) -> str:
+    """Grade ``answer`` (and its ``parts``, e.g. ``why=``) for ``exercise_id``; print one line or raise."""
     ex = get(exercise_id)
-    _Current.exercise = ex.id
+    unknown = sorted(set(parts) - set(ex.parts))
+    if unknown:
+        raise ConfigError(f"{ex.id} takes no part named {', '.join(unknown)}; its parts are "
+                          f"{', '.join(ex.parts) or '(none)'}")
+    _Current.exercise, _Current.case, _Current.input = ex.id, "", None
     try:
         if answer is UNANSWERED:
             raise NotAttempted(ex.id, "replace the `...` with your answer")
-        summary = ex.grader(answer)
+        for name in ex.parts:
+            if parts.get(name, UNANSWERED) is UNANSWERED:
+                raise NotAttempted(ex.id, f"give `{name}` an answer (it is still `...`)")
+        try:
+            with _time_limit(ex.seconds), _budget.event_budget(ex.events):
+                summary = ex.grader(answer, **parts)
+        except OutOfBudget as exc:
+            raise _out_of_budget(ex, exc) from None
     except NotAttempted as exc:
         _record(ex.id, "not attempted", str(exc))
         raise
@@ -218,7 +418,7 @@ def check(exercise_id: str, answer: Any) -> str:
         _record(ex.id, "not attempted", str(exc2))
         raise exc2 from None
     finally:
-        _Current.exercise = ""
+        _Current.exercise, _Current.case, _Current.input = "", "", None
     line = f"✔ {ex.id}: {summary}"
     _record(ex.id, "pass", line)
     print(line)

@@ -4,6 +4,7 @@
 """
 
 from dsworkbook.sim import examples
+from dsworkbook.sim.budget import EventBudget, event_budget
 from dsworkbook.sim.clock import LocalClock
 from dsworkbook.sim.faults import (FAULT_KINDS, ClockDrift, ClockJump, Crash, Cut, Fault, FaultSchedule,
                                    Heal, NetworkChange, Partition, Pause, Restart, Restore, ShrinkResult,
@@ -30,4 +31,5 @@ __all__ = [
     "Trace", "Record", "KINDS", "delivery_stats", "STATS_COLUMNS",
     "History", "Op", "OUTCOMES",
     "fuzz", "FuzzReport", "Violation",
+    "EventBudget", "event_budget",
 ]
