@@ -90,9 +90,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("M01", "Histories of client operations", "T03", "dsworkbook.checkers.history"),
     Concept("M02", "Linearizability checker", "T03", "dsworkbook.checkers.linearizability"),
     Concept("M03", "Sequential, causal, eventual and session guarantees", "T03", "dsworkbook.checkers.models"),
-    # the three stores live with the other stores, in notebook 02; notebook 03 checks their histories
-    Concept("M04", "Eventual, causal and sequential stores", "T03", "dsworkbook.storage.stores",
-            notebook="notebooks/02_cap_and_quorums.ipynb"),
+    Concept("M04", "Eventual, causal and sequential stores", "T03", "dsworkbook.storage.stores"),
     # T04 Time and ordering
     Concept("C01", "Physical clocks, NTP sync, LWW under skew", "T04", "dsworkbook.clocks.physical"),
     Concept("C02", "Lamport clocks", "T04", "dsworkbook.clocks.lamport"),

@@ -15,7 +15,8 @@ def stub(*args, **kwargs):
     raise NotImplementedError
 
 
-@pytest.mark.parametrize("exercise_id", ["03-pair-events", "03-ryw-check", "03-monotonic-reads", "03-drill-resolver"])
+@pytest.mark.parametrize("exercise_id", ["03-pair-events", "03-ryw-check", "03-monotonic-reads", "03-drill-resolver",
+                                         "03-drill-eventual"])
 def test_a_stub_is_not_attempted(exercise_id):
     with pytest.raises(grading.NotAttempted, match="not attempted yet"):
         grading.check(exercise_id, stub)

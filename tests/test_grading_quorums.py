@@ -17,7 +17,6 @@ EXERCISES = {
     "02-predict-stale": ("predict", ("Q03",)),
     "02-stale-reads": ("implement", ("Q03",)),
     "02-predict-pacelc": ("predict", ("Q04",)),
-    "02-drill-eventual": ("drill", ("M04",)),
 }
 
 
@@ -30,7 +29,7 @@ def test_every_t02_exercise_is_registered_with_its_kind_and_concepts():
 
 def test_every_concept_of_the_assignment_has_an_exercise():
     covered = {c for _, concepts in EXERCISES.values() for c in concepts}
-    assert covered == {"Q01", "Q02", "Q03", "Q04", "M04"}
+    assert covered == {"Q01", "Q02", "Q03", "Q04"}
 
 
 @pytest.mark.parametrize("exercise_id, answer", [(i, a) for i, answers in ALSO_RIGHT.items() for a in answers])
@@ -56,7 +55,7 @@ class _StubInsideTheNode(NaiveQuorumReplica):
 
 
 STUBS = {"02-cp-outcome": _stub, "02-drill-quorum": _StubReplica, "02-read-repair": _stub, "02-merkle-diff": _stub,
-         "02-stale-reads": _stub, "02-drill-eventual": _stub}
+         "02-stale-reads": _stub}
 
 
 @pytest.mark.parametrize("exercise_id", list(STUBS))

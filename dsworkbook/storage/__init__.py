@@ -14,7 +14,7 @@ module                id    what it holds
 ``experiment``              settings, one harness to run and measure any of them under faults
 ``campaign``                CAP demonstrated: CP linearizable on many faulty seeds, AP not
 ``anomalies``               the anomaly zoo: six anomalies and the setting that prevents each
-``naive``                   the source notes' mistakes, for drills ``02-drill-quorum``, ``02-drill-eventual``
+``naive``                   the source notes' mistakes, for drills ``02-drill-quorum``, ``03-drill-eventual``
 ``common``                  the client, refusals, workloads, placement; ``plots`` the drawings
 ====================  ====  ==================================================================================
 """

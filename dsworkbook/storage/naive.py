@@ -27,7 +27,7 @@ replicas under partitions and checks the histories for linearizability.
 
 The notes' eventually consistent store had two more, rendered here as the functions
 :func:`naive_merge` and :func:`naive_resolve` over :class:`~dsworkbook.storage.stores.Sibling`
-(drill ``02-drill-eventual`` fixes the merge):
+(drill ``03-drill-eventual`` fixes the merge):
 
 * the merge keeps every version it has ever seen, de-duplicated by ``(writer, the writer's own
   counter)``: a version that another one overwrote is never dropped, so replicas accumulate

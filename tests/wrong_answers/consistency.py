@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from dsworkbook.checkers.replicas import dominates, naive_resolve
+from dsworkbook.storage.naive import naive_merge
+from dsworkbook.storage.stores.eventual import merge_siblings
 
 # -- 03-pair-events ---------------------------------------------------------------------------------
 
@@ -204,7 +206,33 @@ def resolve_last(versions):
 
 # -- the tables -------------------------------------------------------------------------------------
 
+# -- 03-drill-eventual ----------------------------------------------------------------------------------------
+
+
+def merge_right(mine, theirs):
+    pool = {s.vector: s for s in [*mine, *theirs]}
+    return tuple(s for s in pool.values() if not any(s.vector < o.vector for o in pool.values()))
+
+
+def merge_latest_clock(mine, theirs):
+    both = [*mine, *theirs]
+    return (max(both, key=lambda s: s.stamp),) if both else ()  # wall clocks: drops concurrent siblings
+
+
+def merge_union(mine, theirs):
+    return tuple({*mine, *theirs})  # keeps versions that were overwritten
+
+
+def merge_own_counter(mine, theirs):
+    both = [*mine, *theirs]
+    if not both:
+        return ()
+    best = max(both, key=lambda s: s.vector[s.stamp[1]])
+    return (best,)  # compares each version's own counter: numbers of different replicas
+
+
 RIGHT: dict[str, Any] = {
+    "03-drill-eventual": merge_right,
     "03-pair-events": pair_right,
     "03-linearize-by-hand": [0, 2, 1, 3],
     "03-predict-linearizable": {"stale read": False, "concurrent writes": True, "late timeout": True,
@@ -216,10 +244,12 @@ RIGHT: dict[str, Any] = {
 }
 
 ALSO_RIGHT: dict[str, list[Any]] = {
+    "03-drill-eventual": [merge_siblings],
     "03-drill-resolver": [resolve_also_right],
 }
 
 WRONG: dict[str, list[Any]] = {
+    "03-drill-eventual": [naive_merge, merge_latest_clock, merge_union, merge_own_counter],
     "03-pair-events": [pair_info_is_fail, pair_info_output_none, pair_drops_open, pair_by_f,
                        pair_in_completion_order],
     "03-linearize-by-hand": [

@@ -14,8 +14,7 @@ from dsworkbook.storage.ap import resolve_lww
 from dsworkbook.storage.common import Refused
 from dsworkbook.storage.cp import Tag
 from dsworkbook.storage.merkle import merkle_diff
-from dsworkbook.storage.naive import NaiveQuorumReplica, naive_merge
-from dsworkbook.storage.stores.eventual import merge_siblings
+from dsworkbook.storage.naive import NaiveQuorumReplica
 
 # -- 02-drill-quorum ------------------------------------------------------------------------------------
 
@@ -257,31 +256,6 @@ def stale_any_key(history):
     return out
 
 
-# -- 02-drill-eventual ----------------------------------------------------------------------------------------
-
-
-def merge_right(mine, theirs):
-    pool = {s.vector: s for s in [*mine, *theirs]}
-    return tuple(s for s in pool.values() if not any(s.vector < o.vector for o in pool.values()))
-
-
-def merge_latest_clock(mine, theirs):
-    both = [*mine, *theirs]
-    return (max(both, key=lambda s: s.stamp),) if both else ()  # wall clocks: drops concurrent siblings
-
-
-def merge_union(mine, theirs):
-    return tuple({*mine, *theirs})  # keeps versions that were overwritten
-
-
-def merge_own_counter(mine, theirs):
-    both = [*mine, *theirs]
-    if not both:
-        return ()
-    best = max(both, key=lambda s: s.vector[s.stamp[1]])
-    return (best,)  # compares each version's own counter: numbers of different replicas
-
-
 RIGHT: dict[str, Any] = {
     "02-drill-quorum": QuorumRight,
     "02-cp-outcome": outcome_right,
@@ -290,7 +264,6 @@ RIGHT: dict[str, Any] = {
     "02-stale-reads": stale_right,
     "02-predict-stale": {"N=5 W=3 R=2": True, "N=5 W=3 R=3": False, "N=3 W=1 R=3": False, "N=3 W=2 R=1": True},
     "02-predict-pacelc": ["AP", "quorum", "CP"],
-    "02-drill-eventual": merge_right,
 }
 
 WRONG: dict[str, list[Any]] = {
@@ -308,11 +281,9 @@ WRONG: dict[str, list[Any]] = {
         {"N=5 W=3 R=2": True, "N=5 W=3 R=3": True, "N=3 W=1 R=3": True, "N=3 W=2 R=1": True},  # "quorums are eventual"
     ],
     "02-predict-pacelc": [["CP", "quorum", "AP"], ["AP", "CP", "quorum"], ["quorum", "AP", "CP"]],
-    "02-drill-eventual": [naive_merge, merge_latest_clock, merge_union, merge_own_counter],
 }
 
 ALSO_RIGHT: dict[str, list[Any]] = {
     "02-read-repair": [resolve_lww],
     "02-merkle-diff": [merkle_recursive, merkle_library],
-    "02-drill-eventual": [merge_siblings],
 }

@@ -1,4 +1,4 @@
-"""The checks of theme T02 (CAP and quorums) and of M04 (the three consistency stores).
+"""The checks of theme T02 (CAP and quorums).
 
 Theory of operation
 -------------------
@@ -17,11 +17,9 @@ scenario the question describes, never against a constant.
 ``02-predict-stale``      predict     can a read miss an acknowledged write, for four N/W/R settings
 ``02-stale-reads``        implement   ``stale_read_indices(history) -> set``
 ``02-predict-pacelc``     predict     AP, quorum, CP in order of p50 write latency, no partition
-``02-drill-eventual``     drill       ``merge(mine, theirs)``: the eventual store's sibling merge (M04)
 ========================  ==========  ==================================================================
 """
 
-from dsworkbook.grading.quorums.drill_eventual import grade_drill_eventual
 from dsworkbook.grading.quorums.drill_quorum import grade_drill_quorum
 from dsworkbook.grading.quorums.merkle import grade_merkle_diff
 from dsworkbook.grading.quorums.outcome import grade_cp_outcome
@@ -31,4 +29,4 @@ from dsworkbook.grading.quorums.read_repair import grade_read_repair
 from dsworkbook.grading.quorums.stale import grade_stale_reads
 
 __all__ = ["grade_cp_outcome", "grade_drill_quorum", "grade_read_repair", "grade_merkle_diff", "grade_predict_stale",
-           "grade_stale_reads", "grade_predict_pacelc", "grade_drill_eventual"]
+           "grade_stale_reads", "grade_predict_pacelc"]

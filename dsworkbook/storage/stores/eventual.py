@@ -22,7 +22,7 @@ Vogels 2009). It promises nothing else: clients are routed to any replica, so a 
 read its own write, and may read a newer value and then an older one.
 
 The seeds' version had three bugs that are classic interview material and the subject of drill
-``02-drill-eventual``: its resolver compared each version's *own* counter (``clock[node_id]``,
+``03-drill-eventual``: its resolver compared each version's *own* counter (``clock[node_id]``,
 numbers of different replicas that mean nothing to each other); its merge kept versions that
 another version had overwritten, so old values came back and the list grew without bound; and
 its dedup key ignored the rest of the vector.
@@ -64,7 +64,7 @@ class Gossip:
 def merge_siblings(mine: Iterable[Sibling], theirs: Iterable[Sibling]) -> tuple[Sibling, ...]:
     """The union of two sibling sets without the versions that happened before another one.
 
-    The reference of drill ``02-drill-eventual``. Sorted by vector, so every replica stores
+    The reference of drill ``03-drill-eventual``. Sorted by vector, so every replica stores
     the same tuple for the same set.
     """
     pool: dict[VectorTimestamp, Sibling] = {}

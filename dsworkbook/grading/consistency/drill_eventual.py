@@ -1,4 +1,4 @@
-"""Exercise ``02-drill-eventual``: see its grader's docstring for what the learner writes."""
+"""Exercise ``03-drill-eventual``: see its grader's docstring for what the learner writes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import random
 from typing import Any, Callable
 
 from dsworkbook.clocks.vector import VectorTimestamp
-from dsworkbook.grading.core import attempt, exercise, fail
-from dsworkbook.grading.quorums._common import need_callable, run_learner
+from dsworkbook.grading.consistency._common import need_callable
+from dsworkbook.grading.core import attempt, exercise, fail, in_simulation
 from dsworkbook.sim import Simulation
 from dsworkbook.storage.common import replica_ids
 from dsworkbook.storage.experiment import Script, scripted_run
@@ -78,7 +78,7 @@ def _scenario(seed: int, merge: Callable[..., Any]) -> Simulation:
     return scripted_run(build, seed, scripts, faults=faults, until=2500)
 
 
-@exercise("02-drill-eventual", title="Drill: fix the eventual store's merge", theme="T02", concepts=("M04",),
+@exercise("03-drill-eventual", title="Drill: fix the eventual store's merge", theme="T03", concepts=("M04",),
           kind="drill")
 def grade_drill_eventual(merge: Any) -> str:
     """``merge(mine, theirs) -> siblings``: the sibling sets of two replicas merged (fix ``naive_merge``).
@@ -97,7 +97,8 @@ def grade_drill_eventual(merge: Any) -> str:
     kept = 0
     for seed in SEEDS:
         case = f"seed {seed}: two partitions, clients on both sides write x, y, z in each"
-        sim = run_learner(lambda seed=seed: _scenario(seed, merge), case=case)
+        with in_simulation(case=case, input="a simulation (its seed is in the message)"):
+            sim = _scenario(seed, merge)
         ref = _scenario(seed, merge_siblings)
         for key in ("x", "y", "z"):
             want = frozenset(ref.node("n1").siblings.get(key, ()))
