@@ -105,12 +105,29 @@ def _run_progress(args: argparse.Namespace) -> int:
 def _configure_build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 listing the exercise notebooks that are out of date")
+    parser.add_argument("names", nargs="*", metavar="NN",
+                        help="build only these solutions notebooks (their number, e.g. 02, or file name)")
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from dsworkbook.grading.build import build_exercises, stale_exercises
+    from dsworkbook.grading.build import build_exercises, exercise_text, stale_exercises
 
     root = _root()
+    if args.names and not args.check:
+        for name in args.names:
+            pattern = name if name.endswith(".ipynb") else f"{name}*.ipynb"
+            matches = sorted((root / "solutions").glob(pattern))
+            if len(matches) != 1:
+                raise ConfigError(f"{name!r} names {len(matches)} solutions notebooks; give its number (e.g. 02) "
+                                  "or its file name")
+            sol = matches[0]
+            target = root / "exercises" / sol.name
+            text = exercise_text(sol, f"solutions/{sol.name}")
+            changed = not target.exists() or target.read_text(encoding="utf-8") != text
+            if changed:
+                target.write_text(text, encoding="utf-8", newline="\n")
+            print(f"{'updated' if changed else 'unchanged'}: exercises/{sol.name}")
+        return 0
     stale = stale_exercises(root)
     if args.check:
         for entry in stale:

@@ -97,6 +97,18 @@ def test_build_exercises_check_then_build_then_check(repo, capsys):
     assert code == 0 and "up to date" in out
 
 
+def test_build_exercises_of_one_notebook_leaves_the_others_alone(repo, capsys):
+    write(solution_notebook(), repo / "solutions" / "02_other.ipynb")
+    (repo / "exercises").mkdir()
+    code, out, err = run(capsys, "build-exercises", "01")
+    assert code == 0 and not err and out == "updated: exercises/01_fixture.ipynb\n"
+    assert sorted(p.name for p in (repo / "exercises").iterdir()) == ["01_fixture.ipynb"]
+    code, out, _ = run(capsys, "build-exercises", "01_fixture.ipynb")
+    assert code == 0 and out == "unchanged: exercises/01_fixture.ipynb\n"
+    code, _, err = run(capsys, "build-exercises", "0")
+    assert code == 2 and "'0' names 2 solutions notebooks" in err
+
+
 def test_build_exercises_reports_a_marker_error(repo, capsys):
     nb = solution_notebook()
     nb.cells[3].source += "\n# BEGIN SOLUTION"

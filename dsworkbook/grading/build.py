@@ -49,7 +49,7 @@ from dsworkbook.errors import ConfigError
 __all__ = [
     "BEGIN", "END", "SOLUTION_ONLY", "SOLUTION_ONLY_TAGS",
     "read_notebook", "notebook_text", "exercise_source", "exercise_notebook", "exercise_text",
-    "build_exercises", "stale_exercises", "check_cells", "CHECK_CALL",
+    "build_exercises", "stale_exercises", "check_cells", "exercise_sections", "CHECK_CALL",
 ]
 
 BEGIN = "# BEGIN SOLUTION"
@@ -346,3 +346,29 @@ def check_cells(notebook: Path | nbformat.NotebookNode) -> list[tuple[int, str]]
                 continue
             found += [(number, m["id"]) for m in CHECK_CALL.finditer(line)]
     return found
+
+
+_SECTION_RE = re.compile(r"^## ", re.MULTILINE)
+
+
+def exercise_sections(notebook: Path | nbformat.NotebookNode) -> dict[str, str]:
+    """The statement of each exercise, by exercise id: everything a learner reads before checking.
+
+    A statement runs from the ``## `` heading above an exercise's check cell down to that check
+    cell (cells after it, which observe the result, are not part of it). Markdown and code
+    sources are joined with blank lines; in a generated exercise notebook the code holds the
+    stubs, not the solutions.
+    """
+    nb = read_notebook(notebook) if isinstance(notebook, (str, Path)) else notebook
+    sections: dict[str, str] = {}
+    start = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and _SECTION_RE.search(_source(cell)):
+            start = i
+        if cell.cell_type != "code":
+            continue
+        for line in _source(cell).splitlines():
+            if not line.lstrip().startswith("#"):
+                for m in CHECK_CALL.finditer(line):
+                    sections[m["id"]] = "\n\n".join(_source(c) for c in nb.cells[start:i + 1])
+    return sections
