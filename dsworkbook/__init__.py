@@ -26,7 +26,7 @@ import importlib
 from typing import Any
 
 from dsworkbook import errors, sim
-from dsworkbook.display import source
+from dsworkbook.display import source, table
 from dsworkbook.errors import ConfigError, DSWorkbookError, InvariantViolation, NodeError
 
 __version__ = "0.1.0"
@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 _LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog", "checkers", "storage", "clocks", "crdt",
          "consensus")
 
-__all__ = ["sim", "errors", "source", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
+__all__ = ["sim", "errors", "source", "table", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
            "__version__", *_LAZY]
 
 
