@@ -87,6 +87,17 @@ def test_another_right_answer_passes_too(exercise_id, answer):
     submit(exercise_id, answer)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [p.name for p in SOLUTIONS])
+def test_the_unsolved_exercise_fails_exactly_at_its_check_cells(name):
+    notebook = ROOT / "exercises" / name
+    checks = check_cells(notebook)
+    run = run_nbval(notebook)
+    assert not run.problem, run.problem
+    assert run.failed_cells == [cell for cell, _ in checks], {n: c.error for n, c in run.cells.items() if not c.passed}
+    assert {r["exercise"]: r["status"] for r in run.records} == {ex: "not attempted" for _, ex in checks}
+
+
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\(?")
 _CAMEL = re.compile(r"[a-z][A-Z]|^[A-Z][a-z]+[A-Z]")
 _COMMON = set(dir(builtins)) | set(keyword.kwlist) | {"self", "cls", "dw"}
