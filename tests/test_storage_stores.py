@@ -100,3 +100,69 @@ def test_always_the_promised_model_and_sometimes_not_the_next_stronger_one(store
 def test_store_names_are_checked():
     with pytest.raises(ConfigError, match="store must be one of"):
         store_sim("strong", 1)
+
+
+# -- session tokens: read-your-writes and monotonic reads when clients go to any replica --------------------
+
+
+def _sessions_ok(sim):
+    from dsworkbook.checkers import check_monotonic_reads, check_read_your_writes, from_sim_history
+
+    h = from_sim_history(sim.history)
+    return check_read_your_writes(h, "kv").ok, check_monotonic_reads(h, "kv").ok
+
+
+@pytest.mark.parametrize("schedule", ["none", "one replica cut off", "two partitions"])
+def test_a_vector_token_keeps_the_session_guarantees_on_any_replica_and_refuses_only_when_it_must(schedule):
+    from dsworkbook.storage.stores import SessionClient, VectorSession, session_run
+
+    for seed in range(4):
+        sim = session_run(seed, VectorSession(), partitions=schedule)
+        assert _sessions_ok(sim) == (True, True), (schedule, seed)
+        assert all(not sim.node(n).needless for n in sim.node_ids if isinstance(sim.node(n), SessionClient))
+        assert sim.history.counts()["ok"] >= 0.8 * len(sim.history)
+
+
+def test_without_a_token_a_client_routed_to_another_replica_misses_its_own_write():
+    from dsworkbook.storage.stores import session_run
+
+    class NoRule:
+        def start(self):
+            return None
+
+        def admit(self, token, op, replica, vector):
+            return True
+
+        def advance(self, token, op, replica, vector):
+            return None
+
+    assert any(_sessions_ok(session_run(seed, NoRule()))[0] is False for seed in range(3))
+
+
+def test_a_session_pinned_to_one_replica_turns_away_replicas_that_could_serve_it():
+    from dsworkbook.storage.stores import SessionClient, session_run
+
+    class Pinned:
+        def start(self):
+            return None
+
+        def admit(self, token, op, replica, vector):
+            return token is None or token == replica
+
+        def advance(self, token, op, replica, vector):
+            return token or replica
+
+    sim = session_run(1, Pinned(), partitions="one replica cut off")
+    assert any(sim.node(n).needless for n in sim.node_ids if isinstance(sim.node(n), SessionClient))
+
+
+def test_a_session_rule_must_answer_admit_with_a_bool():
+    from dsworkbook.errors import NodeError
+    from dsworkbook.storage.stores import VectorSession, session_run
+
+    class Vague(VectorSession):
+        def admit(self, token, op, replica, vector):
+            return token.compare(vector)  # an Order, not a bool
+
+    with pytest.raises(NodeError, match="must return True or False"):
+        session_run(0, Vague())

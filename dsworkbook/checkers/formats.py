@@ -11,7 +11,9 @@ Jepsen records a history as a stream of *events*, one map per line::
 
 An ``:invoke`` opens an operation of its process; the next ``:ok``, ``:fail`` or ``:info`` of
 the same process closes it. ``:info`` means the outcome is unknown and, as in Jepsen, the
-operation keeps its invoke's value. A process does one operation at a time (Jepsen gives a
+operation keeps its invoke's value; so does a ``:fail`` (it did not happen: whatever its
+completion carries is an error report, not a result), and an ``:ok`` completion without a
+``:value`` (only an ``:ok`` completion's value is the operation's output). A process does one operation at a time (Jepsen gives a
 crashed process a new id); an invoke left open at the end is unknown. Events of the
 ``:nemesis`` process are fault injections, not client operations, and are skipped. ``:key``
 names the key of a key-value operation. Times come from ``:time`` when every event has one;
@@ -156,7 +158,9 @@ class _Builder:
     def _close(self, inv: dict[str, Any], ev: dict[str, Any], kind: str, start: float, time: float) -> None:
         outcome = {"ok": "ok", "fail": "fail", "info": "unknown"}[kind]
         value_in = freeze(inv.get("value"))
-        out = value_in if kind == "info" else freeze(ev.get("value", inv.get("value")))
+        # an ok completion carries the output (none given: the invoke's value); a fail or info keeps
+        # the invoke's value whatever the completion carries - it reports an error, not a result
+        out = freeze(ev.get("value", inv.get("value"))) if kind == "ok" else value_in
         self.ops.append(Operation(len(self.ops), inv["process"], str(inv["f"]), value_in, out, start, time,
                                   outcome, freeze(inv.get("key", ev.get("key")))))
 

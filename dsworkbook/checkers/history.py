@@ -117,7 +117,10 @@ class Operation:
         if self.f == "cas" and isinstance(self.input, tuple) and len(self.input) == 2:
             body = f"{_show(self.input[0])}>{_show(self.input[1])}"
         elif self.f in READ_FS:
-            body = "?" if self.outcome != "ok" else _show(self.output)
+            if self.outcome != "ok":  # nobody saw what it returned: the mark alone says so (r ?, r x= !)
+                mark = "?" if self.outcome == "unknown" else "!"
+                return f"{short} {self.key}= {mark}" if self.key is not None else f"{short} {mark}"
+            body = _show(self.output)
         else:
             body = _show(self.input)
         if self.key is not None:

@@ -70,8 +70,13 @@ class Gossip:
 
 
 def dominates(a: Version, b: Version) -> bool:
-    """True when ``a``'s clock is >= ``b``'s in every entry and they differ: ``b`` happened before ``a``."""
-    ca, cb = dict(a.clock), dict(b.clock)
+    """True when ``a``'s clock is >= ``b``'s in every entry and they differ: ``b`` happened before ``a``.
+
+    A node missing from a clock counts as 0, so ``(("r1", 1), ("r2", 0))`` and ``(("r1", 1),)`` are
+    the same clock and neither dominates the other.
+    """
+    ca = {n: c for n, c in a.clock if c}  # a zero entry says nothing: absent and 0 are the same
+    cb = {n: c for n, c in b.clock if c}
     return ca != cb and all(ca.get(n, 0) >= c for n, c in cb.items())
 
 

@@ -16,7 +16,8 @@ controls:
 
 Each run parses the history, classifies it (:func:`~dsworkbook.checkers.classify.classify`,
 the model - register or key-value - read from the drawing), shows the verdict line
-("strongest: sequential — not linearizable: ..."), a table with one row per level, and the
+("strongest: sequential — not linearizable: ..."), a table with one row per level (shown whole,
+its reasons wrapped), and the
 timeline with the chosen level's evidence. A drawing that cannot be read is shown in red with
 the line and what was expected.
 """
@@ -31,6 +32,7 @@ from dsworkbook.checkers.classify import LADDER, classify
 from dsworkbook.checkers.gallery import GALLERY, model_of
 from dsworkbook.checkers.history import History, parse_timeline
 from dsworkbook.checkers.workloads import random_history
+from dsworkbook.display import Table
 from dsworkbook.viz.timeline import timeline
 from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult, Progress
 
@@ -105,6 +107,10 @@ class ConsistencyExplorer(ExperimentPanel):
         verdict = f"strongest: {cls.strongest}{why}"
         return ExperimentResult(params=params, table=cls.table(), verdict=verdict,
                                 data={"history": history, "classification": cls, "model": model})
+
+    def _show_table(self, table: Any) -> None:
+        """The level table whole: its reasons are sentences, which pandas would cut with "..."."""
+        super()._show_table(None if table is None else Table(table, wrap=60))
 
     def draw(self, result: ExperimentResult, ax: Any) -> None:
         level = result.params["show"]

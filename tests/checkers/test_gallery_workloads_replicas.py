@@ -75,3 +75,11 @@ def test_the_naive_resolver_loses_a_session_write_where_the_causal_one_keeps_it(
 def test_gossip_run_refuses_a_resolver_that_is_not_a_function():
     with pytest.raises(ConfigError, match="resolve must be a function"):
         gossip_run(1, resolve="lww")
+
+
+def test_a_zero_entry_is_the_same_as_a_missing_one():
+    a = Version("a", (("r1", 2), ("r2", 0)), "r1")
+    b = Version("b", (("r1", 2),), "r1")
+    c = Version("c", (("r2", 1), ("r1", 2)), "r2")  # entries in another order
+    assert not dominates(a, b) and not dominates(b, a)
+    assert dominates(c, a) and dominates(c, b) and not dominates(a, c)

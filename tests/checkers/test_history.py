@@ -185,3 +185,20 @@ def test_read_history_detects_the_format_and_reports_a_missing_file(tmp_path):
     assert read_history(tmp_path / "h.edn")[0].input == 1
     with pytest.raises(HistoryParseError, match="cannot read the file"):
         read_history(tmp_path / "missing.edn")
+
+
+def test_a_fail_completion_keeps_the_invoke_value_and_an_ok_one_without_a_value_does_too():
+    text = "\n".join([
+        '{"process": 0, "type": "invoke", "f": "write", "value": 4}',
+        '{"process": 0, "type": "fail", "f": "write", "value": "refused"}',  # an error report, not a result
+        '{"process": 1, "type": "invoke", "f": "write", "value": 2}',
+        '{"process": 1, "type": "ok", "f": "write"}',
+        '{"process": 2, "type": "invoke", "f": "read", "value": null}',
+        '{"process": 2, "type": "ok", "f": "read", "value": 2}'])
+    got = [(op.input, op.output, op.outcome) for op in parse_jsonl(text)]
+    assert got == [(4, 4, "fail"), (2, 2, "ok"), (None, 2, "ok")]
+
+
+def test_a_read_that_returned_nothing_is_labelled_by_its_mark_alone():
+    assert Operation(0, "a", "read", outcome="unknown").label() == "r ?"
+    assert Operation(0, "a", "read", outcome="fail").label() == "r !"

@@ -1,13 +1,16 @@
-"""Helpers shared by the T03 graders."""
+"""Helpers shared by the T03 graders: answer shapes, the graded "why", and strings salted per world."""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import itertools
+from typing import Any, Callable, Mapping
 
+from dsworkbook.checkers.history import History
 from dsworkbook.grading.core import fail
 from dsworkbook.grading.core import need_callable as need_callable  # re-exported for this theme's graders
 
-
+__all__ = ["need_callable", "need_dict", "need_letter", "graded_why", "variant", "Salted", "salter"]
 
 
 def need_dict(answer: Any, keys: list[str], what: str) -> dict[str, Any]:
@@ -15,3 +18,77 @@ def need_dict(answer: Any, keys: list[str], what: str) -> dict[str, Any]:
         fail(case="the form of the answer", input=f"a dict with the keys {keys}", expected=f"{{name: {what}}}",
              got=answer, hint=f"answer with a dict that has exactly these keys: {keys}")
     return answer
+
+
+def need_letter(why: Any, options: Mapping[str, str]) -> str:
+    letter = why.strip().lower().strip("()") if isinstance(why, str) else why
+    if letter not in options:
+        fail(case="the form of `why`", input=f"the reasons {', '.join(f'({k})' for k in options)}",
+             expected=f"one letter of {sorted(options)}", got=why,
+             hint="answer `why` with the letter of one reason, e.g. \"b\"")
+    return letter
+
+
+def graded_why(why: Any, options: Mapping[str, str], outcomes: Mapping[str, Any], truth: Any, *, case: str,
+               shown: str) -> str:
+    """Grade a ``why`` whose options are readings of a scenario, each with the outcome it leads to.
+
+    ``outcomes[letter]`` is what the checker finds when the scenario is read as option ``letter``
+    says; ``truth`` is what it finds on the scenario itself. The right reason is the one reading
+    whose outcome is the truth (the graders' tests make sure exactly one is).
+    """
+    letter = need_letter(why, options)
+    right = [k for k in options if outcomes[k] == truth]
+    if letter not in right:
+        fail(case=case, input=shown, expected=f"({right[0]}) {options[right[0]]}" if right else truth,
+             got=f"({letter}) {options[letter]}",
+             hint=f"read the scenario as ({letter}) says and the checker finds {outcomes[letter]!r}, "
+                  f"not what it finds on the history itself ({truth!r})")
+    return letter
+
+
+def variant(h: History, index: int, outcome: str, *, at_invoke: bool = False) -> History:
+    """``h`` with operation ``index`` given another outcome (``at_invoke``: an ok op that took no time)."""
+    ops = []
+    for op in h:
+        if op.index == index:
+            end = op.invoke_time if at_invoke else op.complete_time
+            if outcome == "ok" and end == float("inf"):
+                end = op.invoke_time
+            op = dataclasses.replace(op, outcome=outcome, complete_time=end)
+        ops.append(op)
+    return History(ops)
+
+
+class Salted(str):
+    """A string whose hash depends on a salt, as ``str``'s does on the Python process it runs in.
+
+    Built into a grader's inputs with a different salt in each world of
+    :func:`~dsworkbook.grading.core.same_everywhere`, it makes an answer that leans on hashing
+    (a set's iteration order, ``hash(version)``) give different results in the two worlds.
+    """
+
+    __slots__ = ("salt",)
+
+    def __new__(cls, text: str, salt: int) -> "Salted":
+        s = super().__new__(cls, text)
+        s.salt = salt
+        return s
+
+    def __hash__(self) -> int:
+        return hash((str(self), "salted", self.salt))
+
+    def __reduce__(self) -> Any:
+        return (Salted, (str(self), self.salt))
+
+
+def salter() -> Callable[[Any], Callable[[Any], Any]]:
+    """A factory of salting functions: each call of the factory's result uses the next salt."""
+    counter = itertools.count(1)
+
+    def next_salt() -> Callable[[Any], Any]:
+        salt = next(counter)
+        return lambda v: Salted(v, salt) if isinstance(v, str) else v
+
+    return next_salt
+

@@ -14,6 +14,11 @@ sequential     a sequencer numbers every write; replicas     one order of all wr
 :func:`store_sim` builds and runs one of them with seeded clients; the notebook classifies the
 histories with :func:`dsworkbook.checkers.classify` to show each store meeting its model and
 missing the next stronger one.
+
+The causal store keeps read-your-writes and monotonic reads because its clients are sticky.
+:mod:`~dsworkbook.storage.stores.session` keeps them for clients that go to any replica: the
+client carries a session token and a replica serves it only if it has applied what the token
+names (Terry et al. 1994) - the subject of exercise ``03-design-session``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dsworkbook.storage.stores.causal import CausalReplica, Update, deliverable
 from dsworkbook.storage.stores.eventual import (EventualReplica, Gossip, Sibling, merge_siblings, resolve_newest,
                                                 resolve_union)
 from dsworkbook.storage.stores.sequential import Ordered, SequentialReplica, Submit
+from dsworkbook.storage.stores.session import SessionClient, SessionReplica, SessionRule, VectorSession, session_run
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -34,7 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["EventualReplica", "CausalReplica", "SequentialReplica", "STORES", "store_sim", "converged",
            "classify_store", "model_table", "witness", "SETTLE",
            "Sibling", "Gossip", "merge_siblings", "resolve_newest", "resolve_union", "Update", "deliverable",
-           "Submit", "Ordered", "EXPECTED"]
+           "Submit", "Ordered", "EXPECTED",
+           "SessionRule", "VectorSession", "SessionReplica", "SessionClient", "session_run"]
 
 #: store name -> (replica class, client routing)
 STORES: dict[str, tuple[type, str]] = {
