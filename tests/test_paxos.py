@@ -1,5 +1,6 @@
-"""Paxos, Multi-Paxos, Fast Paxos quorums and the Raft comparison: safety always, termination when
-stable, broken variants caught, duelling proposers that never agree, and quorum arithmetic."""
+"""Paxos, Multi-Paxos, Fast and Flexible Paxos quorums and the Raft comparison: safety always,
+termination when stable, broken variants caught, duelling proposers that never agree, and quorum
+arithmetic checked by brute force."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from dsworkbook.consensus.compare import raft_vs_multipaxos
 from dsworkbook.consensus.fuzzing import fuzz_paxos, paxos_run, paxos_schedule, repair
 from dsworkbook.consensus.multipaxos import (MultiPaxosNode, check_multipaxos, fast_paxos_table, fast_quorums,
                                              multipaxos_sim, quorums_intersect)
-from dsworkbook.consensus.paxos import (Ballot, NaiveBallots, PaxosNode, Promise, assert_consensus, check_consensus,
-                                        choose_value, decided_values, duel, paxos_sim)
+from dsworkbook.consensus.paxos import (Accept, Ballot, NaiveBallots, PaxosNode, Prepare, Promise, assert_consensus,
+                                        check_consensus, choose_value, consensus_violations, decided_values, duel,
+                                        paxos_sim)
+from dsworkbook.consensus.paxos.flexible import (DEPLOYMENTS, commit_latency, committed, deployment_sim,
+                                                 flexible_campaign, leader_elected, split_brain, valid_quorums)
+from dsworkbook.consensus.paxos.quorums import (can_miss, fast_paxos_safe, fast_quorum, flexible_safe,
+                                                missing_quorums)
 from dsworkbook.consensus.raft_kv import kv_verdict
 from dsworkbook.errors import ConfigError, InvariantViolation
 from dsworkbook.sim import FaultSchedule, Trace
@@ -79,7 +85,8 @@ def test_duelling_proposers_with_fixed_retries_never_decide_and_random_backoff_e
     assert free.ok and free.terminated and free.ballots < 20
 
 
-@pytest.mark.parametrize("offset, duels", [(10, False), (20, True), (28, True), (40, False)])
+@pytest.mark.parametrize("offset, duels", [(10, False), (16, False), (20, True), (28, True), (31, True), (32, False),
+                                           (40, False)])
 def test_the_duel_needs_the_other_prepare_to_overtake_the_slow_accept(offset, duels):
     report = check_consensus(duel(7, offset=offset, until=1500))
     assert (not report.decided) == duels
@@ -161,3 +168,143 @@ def test_raft_and_multipaxos_on_the_same_seed_and_faults_are_both_safe_and_linea
     assert list(table.index) == ["raft", "multi-paxos"]
     assert table["safe"].all() and (table["linearizable"] == "linearizable").all()
     assert (table["commands ok"] == 60).all() and (table["messages per command"] > 0).all()
+
+
+# -- the acceptor's promise rule ------------------------------------------------------------------------------
+
+
+def _acceptor() -> PaxosNode:
+    node = PaxosNode("a2", acceptors=["a1", "a2", "a3"])
+    node.on_start()
+    node.take_effects()
+    return node
+
+
+def test_a_repeat_of_the_promised_ballot_gets_the_same_promise_and_a_lower_one_a_nack():
+    """Paxos Made Simple §2.2: a duplicated prepare request is the request already answered."""
+    node = _acceptor()
+    replies = []
+    for msg in (Prepare(B(3, "a1")), Prepare(B(3, "a1")), Prepare(B(3, "a0")), Accept(B(3, "a1"), "X"),
+                Prepare(B(3, "a1"))):
+        node.on_message(msg.ballot.proposer, msg)
+        replies.append([e.msg for e in node.take_effects() if type(e).__name__ == "Send"])
+    assert replies[0] == replies[1] == [Promise(B(3, "a1"), None, None)]
+    assert type(replies[2][0]).__name__ == "Nack" and replies[4] == [Promise(B(3, "a1"), B(3, "a1"), "X")]
+
+
+def test_duplicated_prepares_do_not_stall_proposers():
+    """Liveness: with half of all messages duplicated, every node still decides, quickly."""
+    for seed in range(5):
+        sim = paxos_sim(seed, acceptors=5, proposals=("A", "B"), duplicate=0.5)
+        sim.run(until=1500)
+        report = assert_consensus(sim)
+        assert report.terminated and report.ballots <= 6
+
+
+def test_naive_promises_ignore_the_proposer_id():
+    node = NaiveBallots("a2", acceptors=["a1", "a2", "a3"])
+    node.on_start()
+    node.promised = B(3, "a3")
+    assert node.promise_ok(B(3, "a1")) and not PaxosNode.promise_ok(node, B(3, "a1"))
+
+
+def test_quorum_sizes_must_fit_the_acceptors():
+    with pytest.raises(ConfigError, match="phase2_quorum"):
+        PaxosNode("a1", acceptors=["a1", "a2", "a3"], phase2_quorum=4)
+    with pytest.raises(ConfigError, match="phase1_quorum"):
+        PaxosNode("a1", acceptors=["a1", "a2", "a3"], phase1_quorum=0)
+
+
+# -- the consensus properties -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("proposed, decisions, broken", [
+    ({"A"}, {"a1": ["A"], "a2": []}, set()),
+    ({"A", "B"}, {"a1": [], "a2": ["A"], "a3": ["B"]}, {"agreement"}),
+    ({"A"}, {"a1": ["A", "A"]}, {"integrity"}),
+    ({"A"}, {"a1": ["Z"]}, {"validity"}),
+    ({0, ""}, {"a1": [0], "a2": [""]}, {"agreement"}),
+    ({"A", "B"}, {"a1": ["A", "C"]}, {"agreement", "validity", "integrity"}),
+])
+def test_consensus_violations_names_each_broken_property(proposed, decisions, broken):
+    assert consensus_violations(proposed, decisions) == broken
+
+
+# -- quorum arithmetic ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_counting_the_left_out_acceptors_agrees_with_brute_force(n):
+    for a in range(1, n + 1):
+        for b in range(1, n + 1):
+            assert can_miss(n, a, b) == (missing_quorums(n, a, b) is not None)
+            for c in range(1, n + 1):
+                assert can_miss(n, a, b, c) == (missing_quorums(n, a, b, c) is not None)
+
+
+def test_a_brute_force_witness_really_misses():
+    q1, q2, q3 = missing_quorums(7, 5, 5, 4)
+    assert (len(q1), len(q2), len(q3)) == (5, 5, 4) and not (q1 & q2 & q3)
+
+
+@pytest.mark.parametrize("n", range(1, 41))
+def test_the_fast_quorum_is_the_smallest_safe_one(n):
+    for classic in range(n // 2 + 1, n + 1):
+        f = fast_quorum(n, classic)
+        assert fast_paxos_safe(n, classic, f) and (f == 1 or not fast_paxos_safe(n, classic, f - 1))
+
+
+def test_three_fast_quorums_bind_when_classic_quorums_are_large():
+    """Fast Paxos's Quorum Requirement (b) with a fast round after a fast round: 3f > 2n."""
+    assert fast_quorum(6, 6) == 5 and missing_quorums(6, 4, 4, 4) is not None
+    assert fast_quorum(1000, 501) == 750 and fast_quorum(9999, 9999) == 6667
+
+
+def test_fast_quorum_errors_say_what_to_fix():
+    with pytest.raises(ConfigError, match="more than n/2"):
+        fast_quorum(6, 3)
+    with pytest.raises(ConfigError, match="keep n <="):
+        missing_quorums(12, 6, 7)
+
+
+# -- Flexible Paxos -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", range(2, 7))
+def test_two_leaders_decide_two_values_exactly_when_the_quorums_can_miss(n):
+    """Flexible Paxos (Howard et al. 2016): safe iff every phase-1 quorum meets every phase-2 quorum."""
+    for q1 in range(1, n + 1):
+        for q2 in range(1, n + 1):
+            report = check_consensus(split_brain(n, q1, q2))
+            assert report.ok == flexible_safe(n, q1, q2), (n, q1, q2, report.summary())
+
+
+def test_a_commit_waits_for_the_q2th_fastest_acceptor():
+    d = DEPLOYMENTS["three-regions"]
+    assert commit_latency(deployment_sim(d, 4, 2)) == 2.0
+    assert commit_latency(deployment_sim(d, 3, 3)) == 70.0
+
+
+def test_quorums_that_do_not_fit_the_live_acceptors_stall():
+    d = DEPLOYMENTS["one-region"]
+    assert leader_elected(deployment_sim(d, 3, 3, down=d.nearest(2)))
+    assert not leader_elected(deployment_sim(d, 4, 2, down=d.nearest(2)))
+    assert committed(deployment_sim(d, 2, 4, down_after_phase1=d.nearest(1)))
+    assert not committed(deployment_sim(d, 1, 5, down_after_phase1=d.nearest(1)))
+
+
+def test_the_deployments_have_the_answers_the_exercise_expects():
+    assert {name: valid_quorums(d) for name, d in DEPLOYMENTS.items()} == {
+        "one-region": [(2, 4), (3, 3), (3, 4)], "three-regions": [(4, 2)], "seven-replicas": [(5, 3)],
+        "four-nodes": []}
+
+
+def test_flexible_quorums_stay_safe_and_finish_under_faults():
+    for n, q1, q2 in ((5, 4, 2), (7, 5, 3)):
+        for seed, report in flexible_campaign(n, q1, q2, range(1, 9)):
+            assert report.ok and report.terminated, (n, q1, q2, seed, report.summary())
+
+
+def test_multipaxos_fast_quorums_match_the_general_rule_for_majority_classic_quorums():
+    """With majority classic quorums, three fast quorums always meet: the two rules agree."""
+    assert all(fast_quorums(n) == (n // 2 + 1, fast_quorum(n, n // 2 + 1)) for n in range(1, 200))

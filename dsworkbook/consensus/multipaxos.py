@@ -23,8 +23,11 @@ slots) is persisted before every reply.
 
 **Fast Paxos** (Lamport 2006) lets clients send straight to the acceptors, saving a message
 delay when there is no collision, at the price of bigger quorums: any two fast quorums and any
-classic quorum must share an acceptor. :func:`fast_quorums` gives the smallest sizes and
-:func:`quorums_intersect` checks that requirement by brute force over every choice of quorums.
+classic quorum must share an acceptor. :func:`fast_quorums` gives the smallest sizes for
+majority classic quorums and :func:`quorums_intersect` checks that requirement by brute force
+over every choice of quorums. (When a fast round may follow a fast round, any three fast quorums
+must meet too; with majority classic quorums that holds already.
+:mod:`dsworkbook.consensus.paxos.quorums` has the general arithmetic.)
 """
 
 from __future__ import annotations

@@ -30,16 +30,22 @@ and shows randomized backoff ending it. That is FLP (Fischer, Lynch and Paterson
 experiment: no deterministic protocol can guarantee that consensus terminates in an
 asynchronous system; Paxos keeps safety always and terminates once one proposer runs alone
 long enough. :func:`check_consensus` checks the three safety properties from the trace.
+
+:mod:`~dsworkbook.consensus.paxos.quorums` holds the quorum arithmetic of Fast Paxos and Flexible
+Paxos (by counting, and by brute force for small ``n``); :mod:`~dsworkbook.consensus.paxos.flexible`
+runs Flexible Paxos's phase-1 and phase-2 quorums on deployments with stated goals.
 """
 
 from dsworkbook.consensus.paxos.messages import (PAXOS_MESSAGES, ZERO, Accept, Accepted, Ballot, Learn, LearnRequest,
                                                  Nack, Payload, Prepare, Promise)
 from dsworkbook.consensus.paxos.node import BACKOFFS, PaxosNode, choose_value
-from dsworkbook.consensus.paxos.runs import (ConsensusReport, assert_consensus, check_consensus, decided_values, duel,
-                                             paxos_sim)
+from dsworkbook.consensus.paxos.runs import (PROPERTIES, ConsensusReport, assert_consensus, check_consensus,
+                                             consensus_violations, decided_values, duel, paxos_sim)
 from dsworkbook.consensus.paxos.variants import PAXOS_VARIANTS, ForgetfulAcceptor, NaiveBallots, OwnValueProposer
+
+from dsworkbook.consensus.paxos import quorums, flexible  # noqa: E402 - they build on the modules above
 
 __all__ = ["Ballot", "ZERO", "Payload", "Prepare", "Promise", "Accept", "Accepted", "Nack", "Learn", "LearnRequest",
            "PAXOS_MESSAGES", "PaxosNode", "choose_value", "BACKOFFS", "paxos_sim", "ConsensusReport", "check_consensus",
-           "assert_consensus", "duel", "decided_values", "OwnValueProposer", "ForgetfulAcceptor", "NaiveBallots",
-           "PAXOS_VARIANTS"]
+           "assert_consensus", "duel", "decided_values", "PROPERTIES", "consensus_violations", "OwnValueProposer",
+           "ForgetfulAcceptor", "NaiveBallots", "PAXOS_VARIANTS", "quorums", "flexible"]

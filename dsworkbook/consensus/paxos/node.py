@@ -8,8 +8,21 @@ with the value :func:`choose_value` picks, ``Accepted`` from a majority), then t
 with ``Learn``. A refusal (``Nack``) or a timeout sends the proposer back to phase 1 with a
 higher ballot after a fixed or random wait. Three small methods hold the rules a drill or an
 exercise may replace: :meth:`PaxosNode.promise_ok`, :meth:`PaxosNode.new_ballot` and
-:meth:`PaxosNode.choose`. The node writes ``propose``, ``accepted`` and ``decided`` notes to the
-trace, which :func:`~dsworkbook.consensus.paxos.check_consensus` reads.
+:meth:`PaxosNode.choose`. The node writes ``propose``, ``phase2``, ``accepted`` and ``decided``
+notes to the trace, which :func:`~dsworkbook.consensus.paxos.check_consensus` reads.
+
+Two rules worth stating because implementations get them wrong:
+
+* **A repeat of the promised ballot gets the same promise.** "Paxos Made Simple" §2.2 has an
+  acceptor promise a prepare request numbered higher than any it has answered. A second copy of
+  the very request it answered (the network duplicated it) is not a new request: ballots are
+  unique to their proposer, so answering it again changes nothing - while refusing it would
+  send the proposer back to phase 1 for nothing. :meth:`PaxosNode.promise_ok` therefore
+  accepts a ballot that is *not lower* than the one promised.
+* **Quorums need not be majorities.** Flexible Paxos (Howard, Malkhi and Spiegelman, 2016)
+  shows that phase 1 and phase 2 may use quorums of different sizes ``q1`` and ``q2`` as long as
+  every phase-1 quorum meets every phase-2 quorum (``q1 + q2 > n``); ``phase1_quorum`` and
+  ``phase2_quorum`` set them (a majority by default).
 """
 
 from __future__ import annotations
@@ -41,17 +54,26 @@ class PaxosNode(Node):
     ``acceptors`` lists the acceptors (every node of the run by default is one). A proposer
     starts at ``start_at`` ms and, after a refusal or ``timeout`` ms without a majority, retries
     with a higher ballot after ``retry`` ms (``backoff="fixed"``) or a random wait in
-    ``[0, retry * 2**attempt]`` capped at ``cap`` (``"random"``).
+    ``[0, retry * 2**attempt]`` capped at ``cap`` (``"random"``). ``phase1_quorum`` and
+    ``phase2_quorum`` are how many promises and acceptances a proposer waits for (a majority of
+    ``acceptors`` unless given; see the module doc on Flexible Paxos).
     """
 
     def __init__(self, node_id: str, *, acceptors: Sequence[str], value: Any = None, start_at: float = 0.0,
-                 timeout: float = 100.0, retry: float = 10.0, cap: float = 400.0, backoff: str = "random") -> None:
+                 timeout: float = 100.0, retry: float = 10.0, cap: float = 400.0, backoff: str = "random",
+                 phase1_quorum: int | None = None, phase2_quorum: int | None = None) -> None:
         super().__init__(node_id)
         if backoff not in BACKOFFS:
             raise ConfigError(f"backoff must be one of {BACKOFFS}, got {backoff!r}")
         self.acceptors = tuple(acceptors)
         self.value, self.start_at, self.timeout, self.retry, self.cap, self.backoff = (
             value, start_at, timeout, retry, cap, backoff)
+        n = len(self.acceptors)
+        for name, q in (("phase1_quorum", phase1_quorum), ("phase2_quorum", phase2_quorum)):
+            if q is not None and (isinstance(q, bool) or not isinstance(q, int) or not 1 <= q <= n):
+                raise ConfigError(f"{name} must be an int between 1 and the number of acceptors ({n}), got {q!r}")
+        self.q1 = phase1_quorum if phase1_quorum is not None else self.majority
+        self.q2 = phase2_quorum if phase2_quorum is not None else self.majority
 
     @property
     def majority(self) -> int:
@@ -79,8 +101,9 @@ class PaxosNode(Node):
     # -- the acceptor ------------------------------------------------------------------------------
 
     def promise_ok(self, ballot: Ballot) -> bool:
-        """May this acceptor promise ``ballot``? Only if it is higher than every ballot promised so far."""
-        return ballot > self.promised
+        """May this acceptor promise ``ballot``? If no higher ballot was promised: a higher ballot is a new
+        promise, and the promised ballot itself is a repeat of the request already answered (§2.2)."""
+        return ballot >= self.promised
 
     def new_ballot(self) -> Ballot:
         """A ballot higher than any seen, and unique to this proposer (the proposer id breaks ties)."""
@@ -129,9 +152,10 @@ class PaxosNode(Node):
         if self.phase != "prepare" or msg.ballot != self.ballot:
             return
         self.promises[src] = msg
-        if len(self.promises) >= self.majority:
+        if len(self.promises) >= self.q1:
             value = self.choose(list(self.promises.values()), self.value)
             self.phase = "accept"
+            self.note(phase2=value, ballot=self.ballot)
             for a in self.acceptors:
                 self.send(a, Accept(self.ballot, value))
 
@@ -139,7 +163,7 @@ class PaxosNode(Node):
         if self.phase != "accept" or msg.ballot != self.ballot:
             return
         self.accepts.add(src)
-        if len(self.accepts) >= self.majority:
+        if len(self.accepts) >= self.q2:
             self.phase = "chosen"
             self.cancel_timer("timeout")
             for n in (*self.acceptors, *[p for p in self.peers if p not in self.acceptors]):

@@ -4,15 +4,15 @@ Theory of operation
 -------------------
 :func:`paxos_sim` builds acceptors ``a1..`` of which the first few also propose.
 :func:`check_consensus` reads the trace's ``propose`` and ``decided`` notes and checks the three
-safety properties - agreement, validity, integrity - and reports termination (did every node
-decide?). :func:`duel` builds the schedule under which two proposers pre-empt each other
-forever: FLP's endless run, made concrete.
+safety properties - agreement, validity, integrity (:func:`consensus_violations` names the ones a
+run broke) - and reports termination (did every node decide?). :func:`duel` builds the schedule
+under which two proposers pre-empt each other forever: FLP's endless run, made concrete.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from dsworkbook.consensus.paxos.messages import Payload
 from dsworkbook.consensus.paxos.node import PaxosNode
@@ -20,14 +20,19 @@ from dsworkbook.errors import ConfigError, InvariantViolation
 from dsworkbook.sim import Constant, Simulation, Trace
 from dsworkbook.sim.latency import LatencySpec
 
-__all__ = ["paxos_sim", "ConsensusReport", "check_consensus", "assert_consensus", "decided_values", "duel"]
+__all__ = ["paxos_sim", "PROPERTIES", "consensus_violations", "ConsensusReport", "check_consensus",
+           "assert_consensus", "decided_values", "duel"]
 
 
 def paxos_sim(seed: int, *, acceptors: int = 3, proposals: Sequence[Any] = ("A", "B"),
               starts: Sequence[float] | None = None, latency: LatencySpec = (1, 10), loss: float = 0.0,
               duplicate: float = 0.0, reorder: float = 0.0, backoff: str = "random", retry: float = 10.0,
-              timeout: float = 100.0, node_class: type[PaxosNode] = PaxosNode, trace: bool = True) -> Simulation:
-    """``acceptors`` acceptors ``a1..``; the first ``len(proposals)`` of them also propose those values."""
+              timeout: float = 100.0, node_class: type[PaxosNode] = PaxosNode, trace: bool = True,
+              phase1_quorum: int | None = None, phase2_quorum: int | None = None) -> Simulation:
+    """``acceptors`` acceptors ``a1..``; the first ``len(proposals)`` of them also propose those values.
+
+    ``phase1_quorum`` / ``phase2_quorum`` set every node's quorum sizes (majorities by default).
+    """
     if isinstance(acceptors, bool) or not isinstance(acceptors, int) or acceptors < 1:
         raise ConfigError(f"acceptors must be an int >= 1, got {acceptors!r}")
     if len(proposals) > acceptors:
@@ -40,11 +45,41 @@ def paxos_sim(seed: int, *, acceptors: int = 3, proposals: Sequence[Any] = ("A",
         if i < len(proposals):
             kw = {"value": proposals[i], "start_at": starts[i], "backoff": backoff, "retry": retry,
                   "timeout": timeout}
+        if phase1_quorum is not None:
+            kw["phase1_quorum"] = phase1_quorum
+        if phase2_quorum is not None:
+            kw["phase2_quorum"] = phase2_quorum
         sim.add_node(node_id, node_class, acceptors=ids, **kw)
     return sim
 
 
 # -- the consensus properties, from the trace ------------------------------------------------------------
+
+
+#: The three safety properties of consensus, as :func:`consensus_violations` names them.
+PROPERTIES = ("agreement", "validity", "integrity")
+
+
+def consensus_violations(proposed: Iterable[Any], decisions: Mapping[str, Sequence[Any]]) -> set[str]:
+    """The safety properties a run broke, from what was proposed and what each node decided, in order.
+
+    * **agreement** - two different values were decided, by the same node or by two;
+    * **validity** - a decided value is not among ``proposed``;
+    * **integrity** - some node decided more than once (even the same value again).
+
+    An undecided node (an empty list) breaks none of them: termination is a liveness property,
+    judged only once the system is stable (FLP: Fischer, Lynch and Paterson, 1985).
+    """
+    proposed = set(proposed)
+    values = {v for vs in decisions.values() for v in vs}
+    broken = set()
+    if len(values) > 1:
+        broken.add("agreement")
+    if values - proposed:
+        broken.add("validity")
+    if any(len(vs) > 1 for vs in decisions.values()):
+        broken.add("integrity")
+    return broken
 
 
 @dataclass
@@ -123,13 +158,15 @@ def duel(seed: int = 7, *, backoff: str = "fixed", until: float = 3000.0, latenc
          loss: float = 0.0) -> Simulation:
     """Duelling proposers of big values (``value_size`` units) on links of bandwidth 1 unit/ms.
 
-    Prepares and promises are small and take ``latency`` ms; an Accept carries the value and
-    takes ``value_size`` ms longer. Proposer k starts ``k * offset`` ms after the first; a refused
-    proposer retries ``retry`` ms later (``backoff="fixed"``). With the defaults each proposer's
-    new Prepare overtakes the other's slow Accept, every time: the duel never ends and no value
-    is ever chosen - FLP's endless run, made concrete (the window is ``2*latency + retry <
-    offset < 2*latency + value_size``). ``backoff="random"`` breaks the symmetry and a value is
-    chosen within a few ballots.
+    A small message (Prepare, Promise, Nack: size 1) takes ``d = latency + 1`` ms; an Accept
+    carries the value and takes ``value_size`` ms longer. Proposer k starts ``k * offset`` ms
+    after the first; a refused proposer retries ``retry`` ms later (``backoff="fixed"``). With
+    the defaults each proposer's new Prepare overtakes the other's slow Accept, every time: the
+    duel never ends and no value is ever chosen - FLP's endless run, made concrete. With two
+    proposers that needs, roughly, ``2*d + retry < offset < 2*d + value_size`` (the second
+    Prepare beats the first Accept, and the first one's retry beats the second Accept; near the
+    edges the rhythm drifts and a value is chosen after a while). ``backoff="random"`` breaks
+    the symmetry and a value is chosen within a few ballots.
     """
     from dsworkbook.sim import Network
 

@@ -5,8 +5,10 @@ Theory of operation
 ``own_value`` skips the phase 2 rule and proposes its own value, so a late proposer replaces a
 value already chosen; ``forget_promises`` keeps promises and acceptances in memory only, so a
 restarted acceptor forgets them; ``naive_ballots`` numbers ballots with a plain counter (two
-proposers can share one) and promises a ballot equal to the one promised. The fuzz campaign
-(``dsworkbook fuzz paxos --variant NAME``) catches each; the last is exercise ``07-drill-ballots``.
+proposers can share one) and, when promising, compares rounds alone - so two proposers that
+share a ballot both get promises for it (and, once ids differ, an acceptor promises a ballot
+lower than its promise). The fuzz campaign (``dsworkbook fuzz paxos --variant NAME``) catches each by a broken
+agreement; the last is the exercise ``07-drill-ballots``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class OwnValueProposer(PaxosNode):
         if self.phase != "prepare" or msg.ballot != self.ballot:
             return
         self.promises[src] = msg
-        if len(self.promises) >= self.majority:
+        if len(self.promises) >= self.q1:
             self.phase = "accept"
             for a in self.acceptors:
                 self.send(a, Accept(self.ballot, self.value))  # the bug: a chosen value can be replaced
@@ -43,14 +45,15 @@ class ForgetfulAcceptor(PaxosNode):
 
 class NaiveBallots(PaxosNode):
     """Broken two ways (a pitfall drill): ballots are plain counters, so two proposers can pick the
-    same number; and an acceptor promises a ballot equal to the one it already promised."""
+    same number; and the promise check compares rounds only, so an acceptor promises a second
+    proposer the very ballot it promised the first (or a lower ballot of the same round)."""
 
     def new_ballot(self) -> Ballot:
         self.round = max(self.round, self.highest_seen.round) + 1
         return Ballot(self.round, "")  # bug 1: no proposer id - two proposers can share a ballot
 
     def promise_ok(self, ballot: Ballot) -> bool:
-        return ballot >= self.promised  # bug 2: "not lower" instead of "higher"
+        return ballot.round >= self.promised.round  # bug 2: rounds only - the proposer id is ignored
 
 
 #: name -> node class: Paxos as in the paper, and two classic mistakes.
