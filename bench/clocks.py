@@ -8,6 +8,8 @@ Prints, each with its seeds:
 * version vectors: lost writes with per-client and per-replica actors (C04);
 * hybrid logical clocks: largest ``l - pt`` observed against the clock skew, and violations (C05);
 * commit wait: external-consistency violations with and without the wait over many seeds (C06);
+* TrueTime on NTP: for each poll interval, the worst-case clock error against eps = 1 ms + drift x
+  interval, and the violations when eps falls short of it by 0.1 ms (C01, C06);
 * the widget: time per update (add an event, change the focus), median and max.
 
 Timings on a shared machine are noisy; nothing here is asserted. Run:
@@ -72,6 +74,19 @@ def siblings(seeds: range) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("mode")
 
 
+def sync() -> pd.DataFrame:
+    rows = []
+    for poll_every in (5000, 10_000, 20_000, 30_000):
+        bound = 1.0 + clocks.SYNC_GOALS.drift * poll_every
+        for eps in (bound, bound - 0.1):
+            started = time.perf_counter()
+            run = clocks.sync_run(0, poll_every=poll_every, eps=eps, worst_case=True)
+            rows.append({"poll every (ms)": poll_every, "eps (ms)": round(eps, 3),
+                         "largest |error| (ms)": round(abs(run.worst_error()[2]), 4), "commits": run.commits(),
+                         "violations": len(run.violations), "seconds": round(time.perf_counter() - started, 2)})
+    return pd.DataFrame(rows).set_index(["poll every (ms)", "eps (ms)"])
+
+
 def widget(adds: int = 30) -> str:
     panel = clock_diagram(nodes=("A", "B", "C", "D"))
     add, focus = [], []
@@ -106,6 +121,7 @@ def main() -> None:
     print(_timed("C04 version vectors", lambda: siblings(range(50))))
     print(_timed("C05 hybrid logical clocks", lambda: hlc(range(20))))
     print(_timed(f"C06 commit wait, {args.seeds} seeds", lambda: clocks.commit_wait_experiment(seeds=range(args.seeds))))
+    print(_timed("C01/C06 TrueTime on NTP, the worst case (seed 0)", sync))
     print(_timed("widget update time", widget))
 
 

@@ -14,18 +14,20 @@ module                        what it is                                        
 ``version`` (+ ``pruning``)   version vectors and siblings (Dynamo); pruned clocks    C04
 ``hlc``                       hybrid logical clocks (Kulkarni et al. 2014)            C05
 ``truetime``                  TrueTime intervals and commit wait (Spanner)            C06
+``sync``                      TrueTime on NTP: poll interval, drift and eps           C01, C06
 ``diagram`` / ``draw``        a space-time diagram as data, and its picture
 ``run``                       nodes that stamp every event with three clocks, checked
 ============================  ======================================================  =====
 """
 
-from dsworkbook.clocks.diagram import EVENT_KINDS, PUZZLE_PAIRS, Event, Message, SpaceTimeDiagram
+from dsworkbook.clocks.diagram import EVENT_KINDS, PUZZLE_PAIRS, PUZZLE_WHY_PAIR, Event, Message, SpaceTimeDiagram
 from dsworkbook.clocks.draw import draw_diagram, puzzle_diagram
 from dsworkbook.clocks.hlc import HybridClock, HybridTimestamp, hlc_experiment, hlc_update
 from dsworkbook.clocks.lamport import LamportClock, LamportTimestamp, lamport_receive
 from dsworkbook.clocks.physical import (LwwRegister, LwwResult, LwwWriter, NtpClient, NtpRun, NtpSample, TimeServer,
                                         lost_writes_vs_skew, lww_experiment, ntp_experiment, ntp_offset)
 from dsworkbook.clocks.run import ClockNode, ClockRun, Stamped, clock_run
+from dsworkbook.clocks.sync import SYNC_GOALS, SyncClient, SyncedLeader, SyncGoals, SyncRun, sync_run
 from dsworkbook.clocks.truetime import (SpannerLeader, TrueTime, TTInterval, TxnClient, TxnRun, commit_wait_experiment,
                                         external_consistency, no_wait_commit, spanner_commit, spanner_run)
 from dsworkbook.clocks.vector import Order, VectorClock, VectorTimestamp, compare, naive_compare
@@ -48,7 +50,9 @@ __all__ = [
     # C06
     "TTInterval", "TrueTime", "spanner_commit", "no_wait_commit", "SpannerLeader", "TxnClient", "TxnRun",
     "external_consistency", "spanner_run", "commit_wait_experiment",
+    "SyncGoals", "SYNC_GOALS", "SyncedLeader", "SyncClient", "SyncRun", "sync_run",
     # diagrams and runs
     "SpaceTimeDiagram", "Event", "Message", "EVENT_KINDS", "draw_diagram", "puzzle_diagram", "PUZZLE_PAIRS",
+    "PUZZLE_WHY_PAIR",
     "ClockNode", "Stamped", "ClockRun", "clock_run",
 ]

@@ -2,11 +2,12 @@
 
 Theory of operation
 -------------------
-:class:`SpaceTimeDiagram` is the model behind the T04 widget and the puzzles of notebook 04: a
-few processes (lanes), and on each a sequence of events - ``local``, ``send`` (creates a
-message to another process) or ``receive`` (consumes a message addressed to this process
-that was sent and not yet received). Events are kept in the order they were added, which is
-always a valid causal order: a message is received only after it was sent.
+:class:`SpaceTimeDiagram` is the model behind the T04 widget, notebook 04's diagrams and the
+puzzle of exercise ``04-predict-concurrent``: a few processes (lanes), and on each a sequence
+of events - ``local``, ``send`` (creates a message to another process) or ``receive``
+(consumes a message addressed to this process that was sent and not yet received). Events
+are kept in the order they were added, which is always a valid causal order: a message is
+received only after it was sent.
 
 **Happens-before is computed from the graph, not from any clock.** Each event's *past* (the
 set of events that happen before it, Lamport 1978 §2) is a bit set built when the event is
@@ -36,7 +37,8 @@ from dsworkbook.errors import ConfigError, UnknownNodeError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Event", "Message", "SpaceTimeDiagram", "EVENT_KINDS", "Step", "puzzle_diagram", "PUZZLE_PAIRS"]
+__all__ = ["Event", "Message", "SpaceTimeDiagram", "EVENT_KINDS", "Step", "puzzle_diagram", "PUZZLE_PAIRS",
+           "PUZZLE_WHY_PAIR"]
 
 EVENT_KINDS = ("local", "send", "receive")
 #: One step of a script: ("local", node), ("send", node, to) or ("receive", node, message_id).
@@ -392,14 +394,23 @@ class SpaceTimeDiagram:
                 f"messages={len(self._messages)}, pending={len(self.pending())})")
 
 
-#: The pairs that notebook 04 asks about (exercise ``04-predict-concurrent``): how does the first relate to the second?
-PUZZLE_PAIRS: tuple[tuple[str, str], ...] = (("C2", "A3"), ("A2", "C3"), ("A4", "C2"), ("B4", "A3"))
+#: The pairs that exercise ``04-predict-concurrent`` asks about: how does the first relate to the second?
+PUZZLE_PAIRS: tuple[tuple[str, str], ...] = (("A2", "D3"), ("D1", "C3"), ("D3", "B2"), ("C4", "D3"), ("B4", "A4"))
+#: The pair whose reason the exercise asks for (its ``why`` part).
+PUZZLE_WHY_PAIR: tuple[str, str] = ("D1", "C3")
 
 
 def puzzle_diagram() -> SpaceTimeDiagram:
-    """The fixed three-process diagram of notebook 04's prediction exercise."""
+    """The fixed four-process diagram of exercise ``04-predict-concurrent`` (notebook 04 does not show it).
+
+    It is built so that reading Lamport times as happens-before goes wrong both ways: a chain
+    through two other processes orders events far apart (A2 -> ... -> D3), a message from D to
+    C arrives only after the C event it is compared with, and concurrent events get smaller,
+    larger and equal Lamport times.
+    """
     return SpaceTimeDiagram.from_steps([
-        ("local", "A"), ("send", "A", "B"), ("local", "B"), ("receive", "B", "m1"), ("send", "B", "C"),
-        ("local", "C"), ("local", "C"), ("receive", "C", "m2"), ("local", "A"), ("send", "C", "A"),
-        ("receive", "A", "m3"), ("local", "B"),
-    ])
+        ("local", "A"), ("send", "A", "B"), ("local", "C"), ("local", "B"), ("send", "D", "C"),
+        ("receive", "B", "m1"), ("send", "B", "C"), ("receive", "C", "m3"), ("local", "A"),
+        ("send", "C", "D"), ("local", "D"), ("receive", "D", "m4"), ("receive", "C", "m2"),
+        ("send", "A", "B"), ("local", "B"), ("receive", "B", "m5"),
+    ], nodes=("A", "B", "C", "D"))

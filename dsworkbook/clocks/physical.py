@@ -80,7 +80,7 @@ class NtpSample:
     @property
     def offset(self) -> float:
         """Estimated server clock minus client clock, ms (positive: the server is ahead)."""
-        return ((self.t1 - self.t0) + (self.t2 - self.t3)) / 2
+        return ntp_offset(self.t0, self.t1, self.t2, self.t3)[0]
 
     @property
     def delay(self) -> float:
@@ -90,13 +90,21 @@ class NtpSample:
     @property
     def bound(self) -> float:
         """Half the round trip: the true offset lies within ``offset ± bound``."""
-        return max(self.delay, 0.0) / 2
+        return ntp_offset(self.t0, self.t1, self.t2, self.t3)[1]
 
 
 def ntp_offset(t0: float, t1: float, t2: float, t3: float) -> tuple[float, float]:
-    """``(offset, error_bound)`` from one exchange (RFC 5905 §8): see the module docstring."""
-    s = NtpSample(t0, t1, t2, t3)
-    return s.offset, s.bound
+    """``(offset, error_bound)`` from one exchange (RFC 5905 §8): see the module docstring.
+
+    ``offset`` assumes the request and the reply spent equally long on the wire; ``error_bound``
+    is half the time on the wire (the round trip minus the server's own time ``t2 - t1``), the
+    largest error any split of the round trip allows. A round trip that measures below zero
+    (only possible when the two clocks run at different rates) counts as zero.
+    """
+    NtpSample(t0, t1, t2, t3)  # the readings must be in order on each clock
+    offset = ((t1 - t0) + (t2 - t3)) / 2
+    delay = (t3 - t0) - (t2 - t1)
+    return offset, max(delay, 0.0) / 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,7 +149,12 @@ class VersionedReplica(Node):
             self.set_timer("sync", self.rng.uniform(0, self.sync_every))
 
     def _merge(self, key: str, incoming: list[Sibling]) -> None:
-        self.store[key] = _siblings(self.merge(list(self.store.get(key, [])), incoming), "the merge rule")
+        stored = list(self.store.get(key, []))
+        merged = _siblings(self.merge(list(stored), list(incoming)), "the merge rule")
+        if len(merged) > len(stored) + len(incoming):  # a merge that keeps copies grows without bound
+            raise ConfigError(f"the merge rule returned {len(merged)} siblings from inputs of {len(stored)} and "
+                              f"{len(incoming)}; a merge keeps at most what it was given")
+        self.store[key] = merged
 
     def on_message(self, src: str, msg: Any) -> None:
         if isinstance(msg, Get):

@@ -85,3 +85,13 @@ def test_pruning_causes_false_conflicts_that_grow_as_the_limit_shrinks_and_never
     assert wrong[0] == 0 and wrong == sorted(wrong) and wrong[-1] > 0
     assert all(r["false order"] == 0 and r["other"] == 0 for r in rows)
     assert all(r["max entries"] <= r["limit"] for r in rows)
+
+
+def test_a_merge_rule_that_keeps_copies_stops_the_store_with_what_grew():
+    from dsworkbook.errors import NodeError
+
+    def doubling(stored, incoming):
+        return list(stored) + list(incoming) + list(incoming)
+
+    with pytest.raises(NodeError, match=r"returned 2 siblings from inputs of 0 and 1"):
+        siblings_experiment(1, merge=doubling)

@@ -6,10 +6,11 @@ import random
 from typing import Any
 
 from dsworkbook.clocks.physical import ntp_experiment, ntp_offset
-from dsworkbook.grading.core import attempt, exercise, fail
+from dsworkbook.grading.core import attempt, exercise, fail, random_cases
 from dsworkbook.grading.clocks._common import close, guarded, need_callable, pair
 
 NTP_SEEDS = (41, 42, 43)
+RANDOM_SEED, RANDOM_COUNT = 404, 400
 #: (client offset, client drift, server drift, latency out, latency back, server processing ms)
 NTP_SETUPS = ((37.0, 0.0, 0.0, (1, 5), (1, 40), 0.0),
               (-120.0, 0.0002, -0.0001, (5, 60), (1, 3), 4.0),
@@ -18,25 +19,48 @@ NTP_SETUPS = ((37.0, 0.0, 0.0, (1, 5), (1, 40), 0.0),
 _HINT = ("offset = ((t1 - t0) + (t2 - t3)) / 2 and bound = ((t3 - t0) - (t2 - t1)) / 2: the round trip "
          "minus the server's own time, halved")
 
+#: Exchanges that each probe one slip: (t0, t1, t2, t3, what it tests).
+EDGE_CASES = [
+    (0.0, 10.0, 10.0, 4.0, "the server is ahead, no processing time"),
+    (100.0, 60.0, 60.0, 110.0, "the server is behind: a negative offset"),
+    (0.0, 5.0, 9.0, 20.0, "the server holds the request 4 ms: that is not time on the wire"),
+    (50.0, 50.0, 50.0, 50.0, "an instant exchange: offset 0, bound 0"),
+    (10.0, 10.0, 10.0, 10.0, "clocks agree and nothing took any time"),
+    (0.0, 3.0, 3.0, 6.0, "symmetric 3 ms each way and equal clocks: offset 0, bound 3"),
+    (0.0, 0.0, 0.0, 10.0, "the request took no time and the reply 10 ms: the worst split"),
+    (0, 7, 8, 4, "whole numbers whose halves are not whole"),
+    (1000, 1237, 1240, 1011, "a large offset (about 232 ms) over a short round trip"),
+    (0.0, 2.5, 12.5, 10.0, "all of the round trip is the server's own time: bound 0"),
+]
 
-def _unit_cases(rng: random.Random) -> list[tuple[float, float, float, float]]:
-    cases = [(0.0, 10.0, 10.0, 4.0), (100.0, 60.0, 60.0, 110.0), (0.0, 5.0, 9.0, 20.0), (50.0, 50.0, 50.0, 50.0)]
-    for _ in range(20):
-        t0 = rng.uniform(0, 1000)
-        theta, out, back, hold = rng.uniform(-200, 200), rng.uniform(0, 50), rng.uniform(0, 50), rng.uniform(0, 10)
-        t1 = t0 + theta + out
-        cases.append((t0, t1, t1 + hold, t0 + out + hold + back))
-    return cases
+
+def _exchange(rng: random.Random) -> tuple[float, float, float, float]:
+    """A physically consistent exchange: offset, one-way delays and holding time drawn, some of them 0."""
+    if rng.random() < 0.3:  # whole numbers throughout (a learner's // or round() shows up here)
+        t0, theta = rng.randint(0, 10**6), rng.randint(-300, 300)
+        out, back, hold = (rng.choice([0, rng.randint(0, 40)]) for _ in range(3))
+    else:
+        t0 = rng.choice([0.0, rng.uniform(-1e6, 1e6)])
+        theta = rng.choice([0.0, rng.uniform(-5000, 5000), rng.uniform(-1, 1)])
+        out, back, hold = (rng.choice([0.0, rng.uniform(0, 100), rng.uniform(0, 0.5)]) for _ in range(3))
+    t1 = t0 + theta + out
+    return t0, t1, t1 + hold, t0 + out + hold + back
+
+
+def _one(estimate: Any, t: tuple, case: str, why: str = "") -> None:
+    got = pair(attempt(estimate, *t, input=t, case=case), "(offset, bound)", case, t)
+    want = ntp_offset(*t)
+    if not (close(got[0], want[0]) and close(got[1], want[1])):
+        fail(case=case, input={"t0": t[0], "t1": t[1], "t2": t[2], "t3": t[3]}, expected=want, got=got,
+             hint=(why + ". " if why else "") + _HINT)
 
 
 def _check_units(estimate: Any) -> int:
-    cases = _unit_cases(random.Random(404))
-    for t in cases:
-        got = pair(attempt(estimate, *t, input=t, case=f"t0..t3 = {t}"), "(offset, bound)", f"t0..t3 = {t}", t)
-        want = ntp_offset(*t)
-        if not (close(got[0], want[0]) and close(got[1], want[1])):
-            fail(case=f"t0, t1, t2, t3 = {tuple(round(x, 3) for x in t)}", input=t, expected=want, got=got, hint=_HINT)
-    return len(cases)
+    for *t, why in EDGE_CASES:
+        _one(estimate, tuple(t), f"t0, t1, t2, t3 = {tuple(t)} ({why})", why)
+    for case, t in random_cases(RANDOM_SEED, RANDOM_COUNT, _exchange):
+        _one(estimate, t, case)
+    return len(EDGE_CASES) + RANDOM_COUNT
 
 
 def _check_runs(estimate: Any) -> tuple[int, float]:
@@ -61,19 +85,22 @@ def _check_runs(estimate: Any) -> tuple[int, float]:
     return samples, worst
 
 
-@exercise("04-ntp-offset", title="NTP: the clock offset and its error bound", theme="T04", concepts=("C01",))
+@exercise("04-ntp-offset", title="NTP: the clock offset and its error bound", theme="T04", concepts=("C01",),
+          reference="dsworkbook.clocks.physical.ntp_offset")
 def grade_ntp_offset(ntp_estimate: Any) -> str:
     """A function ``ntp_estimate(t0, t1, t2, t3) -> (offset, bound)``.
 
     ``t0`` request sent and ``t3`` reply received (client's clock), ``t1`` request received and
     ``t2`` reply sent (server's clock). ``offset`` estimates server clock minus client clock;
-    ``bound`` is the largest possible error of that estimate. Checked on 24 exchanges, then as
+    ``bound`` is the largest possible error of that estimate. Checked on 10 edge exchanges
+    (negative offsets, zero delays, all of the round trip one way, whole numbers with odd
+    sums, all of it the server's own time) and 400 random ones over the whole domain, then as
     the estimator of a simulated client polling a time server over asymmetric links, with
-    drifting clocks and a server that holds requests: it must agree with NTP's formulas and the
-    true offset must lie within ``offset ± bound`` in every sample.
+    drifting clocks and a server that holds requests: it must agree with NTP's formulas and
+    the true offset must lie within ``offset ± bound`` in every sample.
     """
     need_callable(ntp_estimate, "function ntp_estimate(t0, t1, t2, t3)")
     units = _check_units(ntp_estimate)
     samples, worst = _check_runs(ntp_estimate)
-    return (f"{units} exchanges and {samples} simulated samples (seeds {NTP_SEEDS}, asymmetric links): every "
-            f"true offset within offset ± bound; largest error {worst:.2f} ms")
+    return (f"{units} exchanges (random cases: seed {RANDOM_SEED}) and {samples} simulated samples (seeds "
+            f"{NTP_SEEDS}, asymmetric links): every true offset within offset ± bound; largest error {worst:.2f} ms")
