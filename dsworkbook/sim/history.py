@@ -53,6 +53,9 @@ class History:
 
     def __init__(self) -> None:
         self.ops: list[Op] = []
+        # The last op of each process: the only one of its ops that can still be pending, since a
+        # process does one operation at a time. Keeps invoke() O(1) on long histories.
+        self._last: dict[str, Op] = {}
 
     def invoke(self, process: str, f: str, input: Any, time: float, *, key: Any = None) -> Op:
         if self.ops and time < self.ops[-1].invoke_time:
@@ -60,14 +63,15 @@ class History:
                 f"invoke at t={time} is earlier than the previous invoke at t={self.ops[-1].invoke_time}; "
                 "a history must be recorded in time order"
             )
-        for op in reversed(self.ops):
-            if op.process == process and op.pending:
-                raise ConfigError(
-                    f"process {process!r} invoked {f!r} while its op #{op.index} ({op.f}) is still pending; "
-                    "a process does one operation at a time (use another process id for concurrency)"
-                )
+        last = self._last.get(process)
+        if last is not None and last.pending:
+            raise ConfigError(
+                f"process {process!r} invoked {f!r} while its op #{last.index} ({last.f}) is still pending; "
+                "a process does one operation at a time (use another process id for concurrency)"
+            )
         op = Op(len(self.ops), process, f, input, time, key=key)
         self.ops.append(op)
+        self._last[process] = op
         return op
 
     def complete(self, op: Op, outcome: str, output: Any, time: float) -> Op:
