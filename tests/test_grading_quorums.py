@@ -6,7 +6,10 @@ import pytest
 
 from dsworkbook import grading
 from dsworkbook.grading import NotAttempted
+from dsworkbook.grading.quorums import predict_pacelc, predict_stale
 from dsworkbook.storage import NaiveQuorumReplica
+from dsworkbook.storage.design import Design, cheapest
+from tests.wrong_answers import submit
 from tests.wrong_answers.quorums import ALSO_RIGHT, RIGHT, WRONG
 
 EXERCISES = {
@@ -17,6 +20,7 @@ EXERCISES = {
     "02-predict-stale": ("predict", ("Q03",)),
     "02-stale-reads": ("implement", ("Q03",)),
     "02-predict-pacelc": ("predict", ("Q04",)),
+    "02-design-quorum": ("design", ("Q02", "Q03")),
 }
 
 
@@ -34,7 +38,7 @@ def test_every_concept_of_the_assignment_has_an_exercise():
 
 @pytest.mark.parametrize("exercise_id, answer", [(i, a) for i, answers in ALSO_RIGHT.items() for a in answers])
 def test_other_right_answers_pass_too(exercise_id, answer):
-    grading.check(exercise_id, answer)
+    submit(exercise_id, answer)
 
 
 def _stub(*args, **kwargs):
@@ -72,7 +76,60 @@ def test_a_stub_raised_inside_a_simulated_node_is_not_attempted_either():
 @pytest.mark.parametrize("exercise_id", ["02-predict-stale", "02-predict-pacelc"])
 def test_an_unanswered_prediction_is_not_attempted(exercise_id):
     with pytest.raises(NotAttempted):
-        grading.check(exercise_id, ...)
+        grading.check(exercise_id, ..., why="a")
+    with pytest.raises(NotAttempted, match="give `why` an answer"):
+        grading.check(exercise_id, RIGHT[exercise_id].value, why=...)
+
+
+def test_an_unanswered_design_is_not_attempted():
+    with pytest.raises(NotAttempted):
+        grading.check("02-design-quorum", ...)
+
+
+# -- the truths of the predictions come from runs, and exactly one reason holds in each ------------------
+
+
+def test_exactly_one_reason_holds_in_the_fast_clock_run_and_it_is_the_clock():
+    stale, reason, sims = predict_stale.truth()
+    assert reason == "b" and stale[predict_stale.WHY_RUN] is True
+    assert [stale[q] for q in predict_stale.RUNS][:4] == [False, True, False, False]
+
+
+def test_exactly_one_reason_explains_the_far_replica_latencies():
+    measured = predict_pacelc.measured()
+    assert predict_pacelc.reasons_that_hold(measured) == ["a"]
+    p50 = {k: v["write p50"] for k, v in measured.items()}
+    assert p50["W=1"] < p50["W=4"] < p50["CP"] < p50["W=5"]
+
+
+def test_the_design_grader_finds_five_replicas_the_cheapest():
+    found = cheapest()
+    assert found is not None and (found.n, found.r, found.w) == (5, 3, 3)
+    assert cheapest(below=5) is None
+    assert isinstance(found, Design)
+
+
+# -- the classes of wrong answer each grader must close --------------------------------------------------
+
+
+def _world_dependent_outcome(f, reply):
+    import random as _random
+
+    right = RIGHT["02-cp-outcome"](f, reply)
+    return ("unknown", None) if right[0] == "fail" and _random.random() < 0.02 else right
+
+
+def test_an_answer_that_leans_on_the_global_random_module_is_rejected():
+    with pytest.raises(grading.WrongAnswer):
+        grading.check("02-cp-outcome", _world_dependent_outcome)
+
+
+def test_a_hint_points_at_the_rule_that_is_wrong():
+    from tests.wrong_answers.quorums import stale_lenient_boundaries
+
+    with pytest.raises(grading.WrongAnswer, match="strictly") as info:
+        grading.check("02-stale-reads", stale_lenient_boundaries)
+    assert "exactly when the read was invoked" in info.value.case
 
 
 def test_a_drill_answer_that_is_not_a_class_is_rejected_clearly():

@@ -106,3 +106,27 @@ def test_the_latency_table_reports_every_setting():
     assert {"read p50", "read p99", "write p50", "write p99", "msgs/op"} <= set(table.columns)
     with pytest.raises(ConfigError, match="at least one seed"):
         latency_table(seeds=[])
+
+
+# -- the caveats of R + W > N, and latency with a far replica --------------------------------------------------
+
+
+@pytest.mark.parametrize("n, r, w", [(3, 2, 2), (5, 3, 3), (3, 3, 1)])
+def test_strict_quorums_still_read_stale_when_a_fast_clock_stamps_the_older_write(n, r, w):
+    from dsworkbook.storage.quorum import skewed_lww
+
+    sim = skewed_lww(n, r, w, skew=300.0)
+    assert [op.outcome for op in sim.history] == ["ok", "ok", "ok"]
+    assert stale_reads(sim.history) and sim.history[2].output == 1
+    again = skewed_lww(n, r, w, skew=0.0)
+    assert not stale_reads(again.history) and again.history[2].output == 2  # clocks in sync: no stale read
+
+
+def test_with_a_far_replica_only_the_writes_that_wait_for_it_pay_its_round_trip():
+    from dsworkbook.storage.pacelc import far_latencies
+
+    m = far_latencies(seeds=range(3))
+    p50 = {k: v["write p50"] for k, v in m.items()}
+    assert p50["W=5"] > 80 > p50["CP"] > p50["W=4"] > p50["W=1"]
+    with pytest.raises(ConfigError, match="at least one seed"):
+        far_latencies(seeds=[])

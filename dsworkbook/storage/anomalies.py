@@ -1,4 +1,4 @@
-"""The anomaly zoo: six classic anomalies, each reproduced on a seed, next to the setting that prevents it.
+"""The anomaly zoo: seven classic anomalies, each reproduced on a seed, next to the setting that prevents it.
 
 Theory of operation
 -------------------
@@ -8,24 +8,32 @@ that reads the history. :func:`reproduce` runs the scenario twice on the same se
 setting that shows the anomaly and with the one that prevents it, and detects in both. Nothing
 is asserted up front: the verdicts come from the runs.
 
-====================  ==============================  ============================================
-anomaly               shown by                        prevented by
-====================  ==============================  ============================================
-stale read            AP (R=W=1), client on the       CP store: the minority write is refused,
-                      minority side writes            so nobody can read around it
-lost update           AP, last write wins, the        CP store: tags come from a quorum read,
-                      first writer's clock is ahead   not from clocks
-non-monotonic read    AP, R=W=1, a replica that       strict quorums R=W=2 of N=3: every read
-                      missed the write                meets a replica that has it
-read-your-writes      AP, W=1, client reads from a    sticky sessions: the client reads where it
-                      different replica than it       wrote
-                      wrote to
-split brain           AP, both sides of a partition   CP store: only the majority side accepts
-                      accept writes to one key        writes
-new-old inversion     CP store without the read's     the full ABD read: a read writes back what
-                      write-back; a write stuck on    it returns before answering
-                      two of five replicas
-====================  ==============================  ============================================
+==========================  ==============================  ============================================
+anomaly                     shown by                        prevented by
+==========================  ==============================  ============================================
+stale read                  AP (R=W=1), client on the       CP store: the minority write is refused,
+                            minority side writes            so nobody can read around it
+write lost to clock skew    AP, last write wins, the        CP store: tags come from a quorum read,
+                            first writer's clock is ahead   not from clocks
+lost update                 two read-modify-write cycles    compare-and-set at the key's one leader:
+                            (read x, write x + 1)           the loser re-reads and retries
+                            interleave; no fault at all
+non-monotonic read          AP, R=W=1, a replica that       strict quorums R=W=2 of N=3: every read
+                            missed the write                meets a replica that has it
+read-your-writes            AP, W=1, client reads from a    sticky sessions: the client reads where it
+                            different replica than it       wrote
+                            wrote to
+split brain                 AP, both sides of a partition   CP store: only the majority side accepts
+                            accept writes to one key        writes
+new-old inversion           CP store without the read's     the full ABD read: a read writes back what
+                            write-back; a write stuck on    it returns before answering
+                            two of five replicas
+==========================  ==============================  ============================================
+
+"Write lost to clock skew" and "lost update" are different anomalies that are often confused:
+the first loses a write *whole* because last-write-wins compared skewed clocks; the second
+loses an *increment* because two read-modify-write cycles started from the same read - it
+happens on a perfectly linearizable store (:mod:`~dsworkbook.storage.rmw`).
 
 The detectors work on histories with one value per write (as every workload here has):
 ``value_order`` ranks the written values by their write's invoke time, which is the order a
@@ -39,32 +47,49 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Constant, History, Simulation
+from dsworkbook.storage.common import KVClient
 from dsworkbook.storage.experiment import AP, CP, Script, Setting, quorum_setting, scripted_run
 from dsworkbook.storage.quorum import stale_reads
+from dsworkbook.storage.rmw import IncrementClient, LeaderKV, detect_lost_update
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Anomaly", "ZooResult", "ZOO", "reproduce", "zoo_table", "value_order"]
+__all__ = ["Anomaly", "ZooResult", "ZOO", "reproduce", "zoo_table", "value_order", "detect_lost_write",
+           "detect_lost_update"]
 
 
 @dataclass(frozen=True)
 class Anomaly:
-    """A scenario that shows an anomaly under ``bad`` and not under ``good``."""
+    """A scenario that shows an anomaly under ``bad`` and not under ``good``.
+
+    Most anomalies are store settings with scripted clients; one whose clients are not
+    scripted (the lost update's read-modify-write cycles) gives ``run(which, seed)`` instead,
+    ``which`` being ``"bad"`` or ``"good"``, and names both sides in ``labels``.
+    """
 
     name: str
     story: str
-    bad: Setting
-    good: Setting
+    bad: Setting | None
+    good: Setting | None
     clients: dict[str, Script]
-    faults: Callable[[Simulation], None]
+    faults: Callable[[Simulation], None] | None
     detect: Callable[[History], list[str]]
     until: float = 2000.0
     good_clients: dict[str, Script] | None = None
     good_note: str = ""
     latency: Any = (2, 8)
+    run: Callable[[str, int], Simulation] | None = None
+    labels: tuple[str, str] = ("", "")
+
+    def bad_label(self) -> str:
+        if self.labels[0] or self.bad is None:
+            return self.labels[0]
+        return self.bad.label()
 
     def good_label(self) -> str:
+        if self.labels[1] or self.good is None:
+            return self.labels[1]
         return self.good.label() + (f" + {self.good_note}" if self.good_note else "")
 
 
@@ -91,13 +116,13 @@ class ZooResult:
         import pandas as pd
 
         a = self.anomaly
-        rows = [(a.bad.label(), "yes" if self.bad_evidence else "no", "; ".join(self.bad_evidence) or "-"),
+        rows = [(a.bad_label(), "yes" if self.bad_evidence else "no", "; ".join(self.bad_evidence) or "-"),
                 (a.good_label(), "yes" if self.good_evidence else "no", "; ".join(self.good_evidence) or "-")]
         return pd.DataFrame(rows, columns=["setting", f"{a.name}?", "evidence"])
 
     def summary(self) -> str:
         return (f"{self.anomaly.name} (seed {self.seed}): {'reproduced' if self.reproduced else 'NOT reproduced'} "
-                f"with {self.anomaly.bad.label()}; {'prevented' if self.prevented else 'NOT prevented'} "
+                f"with {self.anomaly.bad_label()}; {'prevented' if self.prevented else 'NOT prevented'} "
                 f"with {self.anomaly.good_label()}")
 
 
@@ -147,7 +172,7 @@ def detect_ryw(history: History) -> list[str]:
     return found
 
 
-def detect_lost_update(history: History) -> list[str]:
+def detect_lost_write(history: History) -> list[str]:
     """An acknowledged write that no read after it ever returned, though a later read returned an older value."""
     rank, found = value_order(history), []
     for w in history:
@@ -224,6 +249,17 @@ def _lagging_n2(sim: Simulation) -> None:
     sim.at(1500, sim.net.heal)
 
 
+def _increments(which: str, seed: int) -> Simulation:
+    """c1 and c2 increment x three times each on one server; c3 reads x once they are done."""
+    sim = Simulation(seed=seed, latency=(2, 8))
+    sim.add_node("n1", LeaderKV)
+    for c in ("c1", "c2"):
+        sim.add_node(c, IncrementClient, server="n1", key="x", increments=3, mode="blind" if which == "bad" else "cas")
+    sim.add_node("c3", KVClient, servers=("n1",), ops=(("read", "x", None),), start_at=1000.0)
+    sim.run(until=2000.0)
+    return sim
+
+
 ZOO: dict[str, Anomaly] = {a.name: a for a in [
     Anomaly("stale read",
             "c1 writes on the minority side of a partition; c2 then reads on the majority side",
@@ -231,14 +267,20 @@ ZOO: dict[str, Anomaly] = {a.name: a for a in [
             {"c1": Script(R3, (("write", "x", 1),), start_at=50),
              "c2": Script(("n2", "n3", "n1"), (("read", "x", None),) * 3, start_at=300)},
             _split, detect_stale),
-    Anomaly("lost update",
-            "c1 writes through n1, whose clock is 500 ms ahead; c2 overwrites later through n2",
+    Anomaly("write lost to clock skew",
+            "c1 writes through n1, whose clock is 500 ms ahead; c2 overwrites later through n2, and last write "
+            "wins keeps c1's value: c2's acknowledged write is gone",
             AP(3), CP(3),
             {"c1": Script(R3, (("write", "x", 1),), start_at=10),
              "c2": Script(("n2", "n3", "n1"), (("write", "x", 2), ("read", "x", None), ("read", "x", None)),
                           start_at=200),
              "c3": Script(("n3", "n1", "n2"), (("read", "x", None),) * 2, start_at=600)},
-            _skew, detect_lost_update),
+            _skew, detect_lost_write),
+    Anomaly("lost update",
+            "c1 and c2 each increment x three times by reading it and writing it plus one, on one server, no fault",
+            None, None, {}, None, detect_lost_update, run=_increments,
+            labels=("one server, read then write (every single operation atomic)",
+                    "the same server, compare-and-set, retried on a mismatch")),
     Anomaly("non-monotonic read",
             "n3 is cut off from the writers; c2 reads through n2, then through n3",
             AP(3), quorum_setting(3, 2, 2),
@@ -282,8 +324,12 @@ def reproduce(name: str, seed: int = 1) -> ZooResult:
     if name not in ZOO:
         raise ConfigError(f"unknown anomaly {name!r}; the zoo has {list(ZOO)}")
     a = ZOO[name]
-    bad = _run(a, a.bad, a.clients, seed)
-    good = _run(a, a.good, a.good_clients or a.clients, seed)
+    if a.run is not None:
+        bad, good = a.run("bad", seed), a.run("good", seed)
+    else:
+        assert a.bad is not None and a.good is not None
+        bad = _run(a, a.bad, a.clients, seed)
+        good = _run(a, a.good, a.good_clients or a.clients, seed)
     return ZooResult(a, seed, bad, good, a.detect(bad.history), a.detect(good.history))
 
 
@@ -294,7 +340,7 @@ def zoo_table(seed: int = 1) -> "pd.DataFrame":
     rows = []
     for name in ZOO:
         r = reproduce(name, seed)
-        rows.append({"anomaly": name, "shown with": r.anomaly.bad.label(), "reproduced": r.reproduced,
+        rows.append({"anomaly": name, "shown with": r.anomaly.bad_label(), "reproduced": r.reproduced,
                      "prevented with": r.anomaly.good_label(),
                      "prevented": r.prevented, "evidence": (r.bad_evidence or ["-"])[0]})
     return pd.DataFrame(rows).set_index("anomaly")

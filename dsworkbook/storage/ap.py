@@ -32,8 +32,12 @@ smaller stamp and silently lose (:mod:`~dsworkbook.storage.anomalies` shows it),
 concurrent writes one is dropped without anyone being told.
 
 Tunable consistency (theme Q03): with ``R + W > N`` every read quorum overlaps every write
-quorum, so a read sees the last acknowledged write; with ``R + W <= N`` it may not
-(:mod:`~dsworkbook.storage.quorum` measures how often). A write that got fewer than ``W``
+quorum, so a read hears at least one replica that acknowledged the last acknowledged write -
+which returns it only while that replica still holds it and its stamp wins (clock skew and
+concurrent writes break that; see :mod:`~dsworkbook.storage.quorum`); with ``R + W <= N`` the
+quorums can miss each other (:mod:`~dsworkbook.storage.quorum` measures how often). The
+quorums are *strict*: only the key's ``N`` replicas count towards ``W``, never stand-ins (no
+sloppy quorum). A write that got fewer than ``W``
 acknowledgements in ``timeout`` ms is refused with ``maybe_applied=True`` (the client records
 ``unknown``: some replicas may hold it); a read with fewer than ``R`` replies is refused.
 :meth:`APReplica.resolve_read` - which version wins and who needs repair - is a method so that

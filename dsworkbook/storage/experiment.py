@@ -91,16 +91,23 @@ SETTINGS = (CP(3), AP(3), quorum_setting(3, 2, 2))
 
 def run_setting(setting: Setting, seed: int, *, clients: int = 3, ops: int = 15, keys: Sequence[Any] = ("x", "y"),
                 schedule: FaultSchedule | None = None, latency: Any = (1, 10), until: float = 4000.0,
-                think: float = 5.0, client_timeout: float = 300.0, trace: bool = True) -> Simulation:
-    """Run ``setting`` with seeded clients under ``schedule``; returns the finished simulation."""
+                think: float = 5.0, client_timeout: float = 300.0, trace: bool = True,
+                prepare: Callable[[Simulation], None] | None = None, write_ratio: float = 0.5) -> Simulation:
+    """Run ``setting`` with seeded clients under ``schedule``; returns the finished simulation.
+
+    ``prepare(sim)``, if given, runs after the nodes are added and before the run starts (to
+    set the latency of particular links, for instance).
+    """
     sim = Simulation(seed=seed, latency=latency, trace=trace)
     reps = setting.build(sim)
     cls = client_ids(clients)
-    work = random_workload(seed, cls, ops=ops, keys=keys)
+    work = random_workload(seed, cls, ops=ops, keys=keys, write_ratio=write_ratio)
     for i, c in enumerate(cls):
         home = i % len(reps)
         sim.add_node(c, KVClient, servers=reps[home:] + reps[:home], ops=work.ops[c], think=think,
                      timeout=client_timeout, req_base=(i + 1) * 100_000)
+    if prepare is not None:
+        prepare(sim)
     if schedule is not None:
         schedule.apply_to(sim)
     sim.run(until=until)

@@ -1,4 +1,4 @@
-"""Q03 · Tunable N/R/W (Dynamo, Cassandra): when can a read be stale? Measured, not assumed.
+"""Q03 · Tunable N/R/W (Dynamo, Cassandra, Riak): when can a read be stale? Measured, not assumed.
 
 Theory of operation
 -------------------
@@ -7,22 +7,32 @@ replies (:class:`~dsworkbook.storage.ap.APReplica` with ``n``, ``r``, ``w``). An
 and any ``W`` replicas out of ``N`` share at least ``R + W - N`` replicas (pigeonhole), so:
 
 ===============  =================================================================================
-``R + W > N``    every read quorum meets every write quorum: a read that starts after a write was
-                 acknowledged sees it or something newer - *strict* quorums (no stale reads)
+``R + W > N``    every read quorum meets every write quorum (*strict* quorums): the read hears at
+                 least one replica that acknowledged the last acknowledged write
 ``R + W <= N``   a read quorum can miss the last write entirely: stale reads are possible, and how
                  often depends on how far replication lags behind the acknowledgement
 ===============  =================================================================================
 
-(Strict quorums still are not linearizable on their own: without a read's write-back, a read
-concurrent with a write can see it and a later read not - see the CP store, which adds the
-write-back.)
+Meeting a replica that acknowledged the write is not the same as returning it. The overlap
+argument holds only while (1) the quorums are *strict* - a sloppy quorum (Dynamo §4.6) lets
+stand-ins outside the key's ``N`` replicas acknowledge, and then the overlap can be empty;
+(2) the replica still holds what it acknowledged - one restored from an old backup, or that
+lost its disk, does not; (3) the newest version wins the comparison - under last-write-wins a
+write stamped by a clock that runs behind loses to an earlier one stamped by a clock that runs
+ahead, and of two concurrent writes one silently disappears; and (4) a write refused for lack
+of ``W`` acknowledgements may still sit on some replicas, so a later read can return it after
+another read did not. And strict quorums are not linearizable on their own: without a read's
+write-back, a read concurrent with a write can see it and a later read not - see the CP store,
+which adds the write-back.
 
 :func:`stale_reads` finds stale reads in a history, by a definition that needs no knowledge
 of the store: a read is **stale** when it returned the value of a write ``w1`` (or the initial
 value) although another write ``w2`` to the same key had been *invoked after w1 completed*
 and *completed before the read was invoked* - the read ignored a write that, in real time,
-certainly overwrote what it returned. :func:`stale_read_table` measures the rate over seeds
-for several settings; :func:`overlap` is the arithmetic.
+certainly overwrote what it returned. Only ``ok`` writes count as completed: a write that
+failed did not happen, and one whose outcome is unknown may take effect at any time after its
+invoke, or never. :func:`stale_read_table` measures the rate over seeds for several settings;
+:func:`overlap` is the arithmetic; :func:`worst_case` is the adversary's schedule.
 """
 
 from __future__ import annotations
@@ -38,8 +48,8 @@ from dsworkbook.storage.common import KVClient, check_nrw, client_ids, random_wo
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["overlap", "strict", "StaleRead", "stale_reads", "one_writer", "nrw_sim", "worst_case", "stale_read_table",
-           "NRW_SETTINGS"]
+__all__ = ["overlap", "strict", "StaleRead", "stale_reads", "one_writer", "nrw_sim", "worst_case", "skewed_lww",
+           "stale_read_table", "NRW_SETTINGS"]
 
 #: The settings the notebook compares: (N, R, W).
 NRW_SETTINGS: tuple[tuple[int, int, int], ...] = ((3, 1, 1), (3, 1, 2), (3, 2, 1), (3, 2, 2), (3, 1, 3),
@@ -110,7 +120,7 @@ def one_writer(clients: Sequence[str], ops: int, key: Any = "x") -> dict[str, tu
 def nrw_sim(seed: int, n: int, r: int, w: int, *, clients: int = 4, ops: int = 30, keys: Sequence[Any] = ("x",),
             latency: Any = "tail:5:100", schedule: FaultSchedule | None = None, until: float = 6000.0,
             read_repair: bool = True, hinted_handoff: bool = True, routing: str = "random",
-            workload: str = "one-writer", far: Any = (20, 120)) -> Simulation:
+            workload: str = "one-writer", far: Any = (20, 120), trace: bool = True) -> Simulation:
     """Run an N/R/W store of ``n`` replicas with seeded clients (and faults); return the sim.
 
     ``workload``: ``one-writer`` (:func:`one_writer`) or ``random`` (every client reads and
@@ -118,11 +128,12 @@ def nrw_sim(seed: int, n: int, r: int, w: int, *, clients: int = 4, ops: int = 3
     read is often coordinated by another replica than the last write. The default latency has
     a long tail (median 5 ms, p99 100 ms), and the last replica sits in a far zone: its links,
     both ways, take ``far`` ms (None: as near as the others). So replication sometimes lags
-    behind the acknowledgement, as it does between data centres.
+    behind the acknowledgement, as it does between data centres. ``trace=False`` records no
+    trace (the history is the same; a measurement over many seeds runs faster).
     """
     check_nrw(n, r, w)
     reps, cls = replica_ids(n), client_ids(clients)
-    sim = Simulation(seed=seed, latency=latency)
+    sim = Simulation(seed=seed, latency=latency, trace=trace)
     for rep in reps:
         sim.add_node(rep, APReplica, replicas=reps, n=n, r=r, w=w, read_repair=read_repair,
                      hinted_handoff=hinted_handoff)
@@ -160,7 +171,7 @@ def stale_read_table(settings: Sequence[tuple[int, int, int]] = NRW_SETTINGS, se
         reads = stale = 0
         hit: list[int] = []
         for seed in seeds:
-            sim = nrw_sim(seed, n, r, w, **options)
+            sim = nrw_sim(seed, n, r, w, **{"trace": False, **options})
             ok_reads = sum(1 for op in sim.history if op.f == "read" and op.outcome == "ok")
             found = len(stale_reads(sim.history))
             reads, stale = reads + ok_reads, stale + found
@@ -194,5 +205,27 @@ def worst_case(n: int, r: int, w: int, seed: int = 1) -> Simulation:
     for rep in reps[:n - r]:
         if rep != reps[-1]:
             sim.at(200, sim.net.cut, rep, reps[-1])
+    sim.run(until=1000)
+    return sim
+
+
+def skewed_lww(n: int = 3, r: int = 2, w: int = 2, *, skew: float = 300.0, seed: int = 1) -> Simulation:
+    """Quorums and one fast clock: a write, a later write, then a read; run and returned.
+
+    ``c1`` writes ``x = 1`` through ``n1``, whose clock runs ``skew`` ms ahead, at t = 10;
+    after it is acknowledged, ``c2`` writes ``x = 2`` through ``n2`` at t = 150; after that
+    is acknowledged, ``c3`` reads ``x`` through ``n3`` at t = 300. No message is lost and no
+    replica fails; there is no hinted handoff and no read repair. (Exercise
+    ``02-predict-stale`` asks what the read returns.)
+    """
+    check_nrw(n, r, w)
+    reps = replica_ids(n)
+    sim = Simulation(seed=seed, latency=(2, 8))
+    for rep in reps:
+        sim.add_node(rep, APReplica, replicas=reps, n=n, r=r, w=w, hinted_handoff=False, read_repair=False)
+    sim.add_node("c1", KVClient, servers=[reps[0]], ops=[("write", "x", 1)], start_at=10)
+    sim.add_node("c2", KVClient, servers=[reps[1 % n]], ops=[("write", "x", 2)], start_at=150)
+    sim.add_node("c3", KVClient, servers=[reps[2 % n]], ops=[("read", "x", None)], start_at=300)
+    sim.set_clock_offset(reps[0], skew)
     sim.run(until=1000)
     return sim

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any, Callable
 
-from dsworkbook.grading.core import attempt, exercise, fail
+from dsworkbook.grading.core import attempt, exercise, fail, random_cases, same_everywhere
 from dsworkbook.grading.quorums._common import need_callable
 from dsworkbook.storage.ap import APReplica
 from dsworkbook.storage.common import replica_ids
@@ -27,7 +27,28 @@ def _units() -> list[tuple[str, dict, dict, int]]:
     return [("identical replicas", base, dict(base), 16), ("one key differs", base, one, 16),
             ("two keys differ", base, two, 64), ("every key differs", base, most, 16),
             ("one replica has a key the other lacks", base, extra, 32), ("one bucket only", base, one, 1),
-            ("both empty", {}, {}, 8)]
+            ("both empty", {}, {}, 8), ("one replica empty, the other full", {}, base, 16),
+            ("the other replica empty", base, {}, 4), ("two buckets, one key differs", base, one, 2),
+            ("a key only one side has, in a bucket the other side leaves empty", {"a": 1}, {"a": 1, "zz": 2}, 1024)]
+
+
+RANDOM_SEED, RANDOM_COUNT = 41, 150
+
+
+def _draw(rng: random.Random) -> tuple[dict, dict, int]:
+    """Two replicas' data: up to 3,000 keys, a few or many differences, keys one side lacks, 1 to 1,024 buckets."""
+    buckets = rng.choice((1, 2, 4, 8, 16, 64, 256, 1024))
+    size = rng.choice((0, 1, 3, 20, 200, 3000))
+    a = {f"k{i}": rng.randint(0, 10**6) for i in range(size)}
+    b = dict(a)
+    keys = sorted(a)
+    for k in rng.sample(keys, min(len(keys), rng.choice((0, 1, 2, 5, 50)))):
+        b[k] = -b[k] - 1
+    for k in rng.sample(keys, min(len(keys), rng.choice((0, 0, 1, 3)))):
+        del b[k]
+    for i in range(rng.choice((0, 0, 1, 4))):
+        b[f"new{i}"] = i
+    return (a, b, buckets) if rng.random() < 0.5 else (b, a, buckets)
 
 
 def _diverged(seed: int) -> dict[str, dict]:
@@ -63,31 +84,48 @@ def _check(fn: Callable[..., Any], a: dict, b: dict, buckets: int, case: str) ->
         fail(case=case, input=shown, expected=sorted(truth), got=buckets_got,
              hint="the differing buckets are the leaves (level tree.depth) whose hashes differ; walk down from the "
                   "root and descend into both children of every node whose hashes differ")
-    if isinstance(compared, bool) or not isinstance(compared, int) or not 1 <= compared <= ref.compared:
-        fail(case=case, input=shown, expected=f"at most {ref.compared} hash pairs compared (a top-down walk)",
-             got=compared, hint="compare the roots first and descend only into subtrees whose hashes differ; "
-                                "comparing every leaf costs as much as the tree has buckets, every time")
+    if isinstance(compared, bool) or not isinstance(compared, int) or compared != ref.compared:
+        fail(case=case, input=shown, expected=f"{ref.compared} hash pairs compared (the root, then both children "
+             f"of every node whose hashes differ)", got=compared,
+             hint="count one comparison for the root and one for each child you look at; descend only into the "
+                  "children of nodes whose hashes differ (comparing every leaf costs as much as the tree has "
+                  "buckets, every time), and stop at level tree.depth")
     return compared
 
 
-@exercise("02-merkle-diff", title="Anti-entropy: walk two Merkle trees", theme="T02", concepts=("Q02",))
+@exercise("02-merkle-diff", title="Anti-entropy: walk two Merkle trees", theme="T02", concepts=("Q02",),
+          reference="dsworkbook.storage.merkle.merkle_diff")
 def grade_merkle_diff(merkle_diff_answer: Any) -> str:
     """``merkle_diff(a, b) -> (differing_buckets, compared)`` for two ``dw.storage.MerkleTree``.
 
     A tree has ``.depth`` (the leaf level; level 0 is the root), ``.hash(level, i)`` and
     ``MerkleTree.children(i) == (2 * i, 2 * i + 1)``. Walk both from the root, comparing the
     hashes of the same node, and descend only into the children of nodes that differ. Return
-    the set of leaf indices (buckets) that differ and how many hash pairs you compared. Checked
-    on hand-made replicas and on replicas of the AP store that diverged in the simulator
-    (seeds 11-13: n3 cut off while a client writes, no hinted handoff): the buckets must be
-    exactly those holding a differing key, and the walk may compare no more pairs than a
-    top-down walk does.
+    the set of leaf indices (buckets) that differ and how many hash pairs you compared (one for
+    the root, then both children of every node whose hashes differ). Checked on hand-made
+    replicas (one side empty, keys only one side has, 1 to 1,024 buckets), on 150 random pairs
+    of up to 3,000 keys against the reference (:func:`~dsworkbook.storage.merkle.merkle_diff`),
+    in two worlds, and on replicas of the AP store that diverged in the simulator (seeds 11-13:
+    n3 cut off while a client writes, no hinted handoff): the buckets must be exactly those
+    holding a differing key, and the count exactly that of the top-down walk.
     """
     need_callable(merkle_diff_answer, "function merkle_diff(a, b)")
     cases = 0
     for case, a, b, buckets in _units():
         _check(merkle_diff_answer, a, b, buckets, case)
         cases += 1
+    drawn = list(random_cases(RANDOM_SEED, RANDOM_COUNT, _draw))
+    for case, (a, b, buckets) in drawn:
+        _check(merkle_diff_answer, a, b, buckets, case)
+        cases += 1
+    trees = [(MerkleTree(a, k), MerkleTree(b, k)) for _, (a, b, k) in drawn[:20]]
+
+    def everything() -> list:
+        return [(frozenset(found), compared) for found, compared in
+                (merkle_diff_answer(ta, tb) for ta, tb in trees)]
+
+    same_everywhere(everything, input=f"the first 20 random cases (seed {RANDOM_SEED})",
+                    case="the first 20 random cases")
     compared = full = 0
     for seed in SEEDS:
         data = _diverged(seed)
