@@ -11,7 +11,7 @@ vclock settings). A dropped entry reads as 0 afterwards, so comparisons can go w
 * an event that happened *before* another can look **concurrent** (a false conflict: an
   unnecessary sibling, annoying but safe), and
 * two *concurrent* events can look **ordered** (a false order: the "later" one silently
-  supersedes the other - a lost update, which is the dangerous kind).
+  supersedes the other - a lost write, which is the dangerous kind).
 
 :func:`pruning_experiment` measures both on random causal histories (the ground truth is the
 diagram's happens-before, diagram.py) as the size limit shrinks. One actor is *hot* (it does
