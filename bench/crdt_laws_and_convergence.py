@@ -1,6 +1,6 @@
-"""Figures for theme 05: law checks, convergence fuzzing, and the conflict playground's update time.
+"""Figures for theme 05: law checks, convergence fuzzing, the playground's update time, and design runs.
 
-Three measurements, each printed as a table:
+Four measurements, each printed as a table:
 
 1. **Laws** (``dsworkbook.crdt.laws.check_type``): for every CRDT type and the three broken
    merges of ``dsworkbook.crdt.pitfalls``, the laws checked on the states of ``--law-runs``
@@ -11,6 +11,9 @@ Three measurements, each printed as a table:
    (always), runs that diverged during a partition (sometimes), violations, and seconds.
 3. **Widget**: the median time of one update of ``dw.widgets.conflict_playground`` (compute and
    redraw), over the control changes a reader makes.
+4. **Design**: every field of the trip planner (``dsworkbook.crdt.design.TRIP``) under every
+   type that can hold it: whether the field's requirement is met, and the time of one run -
+   the cost of one design check is the sum over its seven fields, twice.
 
 Nothing is asserted: the tests check behaviour, this script reports speed and counts.
 """
@@ -68,6 +71,20 @@ def widget(repeats: int) -> None:
           f"max {max(times) * 1000:.0f} ms")
 
 
+def design_space() -> None:
+    from dsworkbook.crdt.design import HOLDS, MENU, TRIP, run_field
+
+    print("\ndesign: every field of the trip planner under every type that can hold it (seed 1)")
+    print(f"{'field':12s} {'type':20s} {'met':>4s} {'ms':>6s}")
+    for f in TRIP:
+        for type_name in MENU:
+            if f.kind in HOLDS[type_name]:
+                started = time.perf_counter()
+                result = run_field(f, type_name)
+                took = (time.perf_counter() - started) * 1000
+                print(f"{f.name:12s} {type_name:20s} {'yes' if result.ok else 'no':>4s} {took:6.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--law-runs", type=int, default=200)
@@ -78,6 +95,7 @@ def main() -> None:
     laws(args.law_runs, args.seed)
     convergence(args.seeds)
     widget(args.widget_repeats)
+    design_space()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ R04    ``orset``                    OR-Set: textbook (tombstones) and optimised 
 R05    ``laws``, ``replication``    the laws as checks with counterexamples; replicas on the
                                      simulator under faults, and a convergence fuzz campaign
 R06    ``rga``                      RGA, a sequence CRDT for collaborative text
+(all)  ``design``                   an application's record, one CRDT per field, run on the
+                                     simulator and judged against the application's requirements
 =====  ===========================  ===============================================================
 
 Every type is an immutable state-based CRDT (``merge`` returns a new state; ``<=`` is the
@@ -27,7 +29,7 @@ partial order; ``value`` is what a reader sees) - see :mod:`dsworkbook.crdt._bas
 ``pitfalls`` keeps the broken merges from the seeds that the checks must catch.
 """
 
-from dsworkbook.crdt import laws, pitfalls, replication, scenarios, workloads
+from dsworkbook.crdt import design, laws, pitfalls, replication, scenarios, workloads
 from dsworkbook.crdt._base import CRDT, CRDTMismatchError, ReplicatedCRDT, UnknownReplicaError
 from dsworkbook.crdt.causal import Dot, VersionVector
 from dsworkbook.crdt.counters import GCounter, PNCounter
@@ -42,7 +44,7 @@ from dsworkbook.crdt.sets import GSet, TwoPSet
 from dsworkbook.crdt.workloads import TYPES, ReplicatedType, show
 
 __all__ = [
-    "laws", "pitfalls", "replication", "scenarios", "workloads",
+    "design", "laws", "pitfalls", "replication", "scenarios", "workloads",
     "CRDT", "ReplicatedCRDT", "CRDTMismatchError", "UnknownReplicaError",
     "Dot", "VersionVector",
     "GCounter", "PNCounter", "GSet", "TwoPSet", "LWWRegister", "MVRegister", "Stamp", "ORSet", "TombstoneORSet",
