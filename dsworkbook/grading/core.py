@@ -155,8 +155,8 @@ class Exercise:
     grader: Callable[..., str]
     #: names of further answers the check takes as keywords (a prediction's ``why``)
     parts: tuple[str, ...] = ()
-    #: dotted path of the reference the learner re-implements; a notebook must not print its source
-    reference: str = ""
+    #: dotted path(s) of the reference(s) the learner re-implements; a notebook must not print their source
+    reference: str | tuple[str, ...] = ""
     seconds: float = DEFAULT_SECONDS
     events: int = DEFAULT_EVENTS
 
@@ -169,13 +169,14 @@ _REGISTRY: dict[str, Exercise] = {}
 
 
 def exercise(id: str, *, title: str, theme: str, concepts: tuple[str, ...] | list[str],
-             kind: str = "implement", parts: tuple[str, ...] = (), reference: str = "",
+             kind: str = "implement", parts: tuple[str, ...] = (), reference: str | tuple[str, ...] = "",
              seconds: float = DEFAULT_SECONDS, events: int = DEFAULT_EVENTS
              ) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Register the decorated function as the grader of exercise ``id``.
 
     ``parts`` names the further answers the grader takes as keyword arguments (a prediction's
-    ``why``); ``reference`` is the dotted path of the library object the learner re-implements;
+    ``why``); ``reference`` is the dotted path (or a tuple of them) of the library objects the learner
+    re-implements;
     ``seconds`` and ``events`` are the check's budgets.
     """
 
