@@ -175,9 +175,8 @@ def exercise(id: str, *, title: str, theme: str, concepts: tuple[str, ...] | lis
     """Register the decorated function as the grader of exercise ``id``.
 
     ``parts`` names the further answers the grader takes as keyword arguments (a prediction's
-    ``why``); ``reference`` is the dotted path (or a tuple of them) of the library objects the learner
-    re-implements;
-    ``seconds`` and ``events`` are the check's budgets.
+    ``why``); ``reference`` is the dotted path (or a tuple of them) of the library objects the
+    learner re-implements; ``seconds`` and ``events`` are the check's budgets.
     """
 
     def register(grader: Callable[..., str]) -> Callable[..., str]:
