@@ -27,6 +27,19 @@ Rules this module keeps
 * The server writes a trace note ``applied=req_id, client=src`` every time it applies a
   mutating operation; :func:`summarize` reads the trace, so the counts it reports (duplicates
   applied, operations never applied, peak load) are measured, not assumed.
+
+Experiments
+-----------
+:func:`run_request_reply` builds, runs and measures a client/server run. Named scenarios: the
+four causes of a timeout (:func:`timeout_scenario`) and a lost reply without keys
+(:func:`lost_reply_run`), shown in notebook 01; a slow server and two withdrawals
+(:func:`slow_server_run`) and a paused server meeting retries without keys
+(:func:`paused_server_run`), the scenarios of the predictions ``01-predict-timeout`` and
+``01-predict-retry``. :func:`retry_goals` measures a :class:`RetryPolicy` against the goals of
+the design exercise ``01-design-retry`` (:data:`DESIGN_GOALS`): a success rate, a p99 latency
+and a retry budget in steady state under loss and a long-tailed latency (Dean and Barroso, "The
+Tail at Scale"; the retry budget of Google's SRE book, ch. 21), and a recovery storm after an
+outage that must not overload the server.
 """
 
 from __future__ import annotations
@@ -35,15 +48,21 @@ import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 from dsworkbook.errors import ConfigError
-from dsworkbook.sim import Constant, Node, Request, Response, Simulation
+from dsworkbook.sim import Constant, LongTail, Node, Request, Response, Simulation
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "JITTERS", "RetryPolicy", "backoff_delay", "BackoffFn", "Attempt", "RetryClient", "NaiveRetryClient",
     "CounterServer", "RequestReplyResult", "request_reply_sim", "run_request_reply", "summarize",
     "attempts_by_op", "peak_load", "TIMEOUT_CAUSES", "timeout_scenario", "lost_reply_run", "client_view",
+    "slow_server_run", "paused_server_run",
+    "DESIGN_LATENCY", "DESIGN_SEEDS", "DESIGN_GOALS", "GoalCheck", "steady_run", "storm_run", "retry_goals",
+    "goals_table",
 ]
 
 JITTERS = ("none", "full", "equal", "decorrelated")
@@ -542,7 +561,7 @@ def summarize(sim: Simulation, *, server: str = "server", window: float = 10.0) 
         applications=applied, sim=sim)
 
 
-# -- the two scenarios behind exercises 01-predict-timeout and 01-predict-retry ---------------------
+# -- the four causes of a timeout, and a retry without keys (notebook 01, section 5) ---------------
 
 #: The four causes of a timeout, which look the same to the client.
 TIMEOUT_CAUSES = ("lost request", "crashed server", "lost reply", "slow server")
@@ -591,3 +610,129 @@ def lost_reply_run(seed: int = 61) -> Simulation:
     sim.at(30, sim.net.restore, "server", "client")
     sim.run(until=1000)
     return sim
+
+
+# -- the scenarios behind the predictions 01-predict-timeout and 01-predict-retry --------------------
+
+
+def slow_server_run(seed: int = 63) -> Simulation:
+    """Two ``withdraw 60`` from a balance of 100, one 50 ms attempt each, at a server that needs 80 ms each.
+
+    The network delays every message 5 ms and loses nothing; the server serves one request at a
+    time (``service_time=80``). The client never retries (``max_attempts=1``) and starts the
+    second withdrawal as soon as the first has ended. Run to t=1000 and returned.
+    """
+    sim = Simulation(seed=seed, latency=Constant(5))
+    sim.add_node("server", CounterServer, service_time=80.0, initial=100)
+    sim.add_node("client", RetryClient, server="server", ops=[("withdraw", 60), ("withdraw", 60)],
+                 policy=RetryPolicy(timeout=50, max_attempts=1))
+    sim.run(until=1000)
+    return sim
+
+
+def paused_server_run(seed: int = 64) -> Simulation:
+    """``incr 5`` without idempotency keys while the server sits in a 300 ms stop-the-world pause.
+
+    The network delays every message 5 ms and loses nothing. The server pauses at t=2 (before
+    the first request arrives) until t=302. The client tries 4 times in all, 30 ms per attempt,
+    with full-jitter backoff (base 10 ms, cap 100 ms) between attempts. Run to t=1000 and returned.
+    """
+    sim = Simulation(seed=seed, latency=Constant(5))
+    sim.add_node("server", CounterServer)
+    sim.add_node("client", RetryClient, server="server", ops=[("incr", 5)],
+                 policy=RetryPolicy(timeout=30, max_attempts=4, base=10, cap=100, idempotency=False))
+    sim.at(2, sim.pause, "server", 300)
+    sim.run(until=1000)
+    return sim
+
+
+# -- designing a retry policy for stated goals (exercise 01-design-retry) -----------------------------
+
+#: One-way delay of the design scenarios: log-normal, median 10 ms, p99 60 ms (a round trip:
+#: p50 about 23 ms, p90 about 48 ms, p99 about 89 ms, p99.9 about 144 ms).
+DESIGN_LATENCY = LongTail(median=10, p99=60)
+#: The seeds every goal is measured on.
+DESIGN_SEEDS = (1, 2, 3)
+#: The goals: name -> (what is measured, the bound).
+DESIGN_GOALS = {
+    "success": "steady state: at least 99.9% of all operations end ok",
+    "p99 latency": "steady state: the 99th percentile of ok operations' latency is at most 250 ms",
+    "retry budget": "steady state: at most 1.10 requests per operation (retries at most 10% of operations)",
+    "storm: all ok": "recovery storm: every operation ends ok",
+    "storm: no overload": "recovery storm: the server sheds no request",
+    "storm: recovery": "recovery storm: the last operation completes by t = 2,000 ms (within 1 s of the server's return)",
+}
+_STEADY = dict(clients=20, ops=25, loss=0.02)
+_STORM = dict(clients=100, ops=1, start_spread=50.0, outage=(0.0, 1000.0), service_time=1.0, capacity=20)
+
+
+def steady_run(policy: RetryPolicy, seed: int) -> RequestReplyResult:
+    """Steady state: 20 clients x 25 ``incr 1``, 2% of messages lost, a de-duplicating server that answers at once."""
+    return run_request_reply(seed, policy=policy, dedup=True, latency=DESIGN_LATENCY, until=300_000.0, **_STEADY)
+
+
+def storm_run(policy: RetryPolicy, seed: int) -> RequestReplyResult:
+    """A recovery storm: 100 clients send one ``incr 1`` each in the first 50 ms; the server is down
+    until t=1000 ms, then serves one request per ms and queues at most 20 (it sheds the rest)."""
+    return run_request_reply(seed, policy=policy, dedup=True, latency=DESIGN_LATENCY, until=30_000.0, **_STORM)
+
+
+@dataclass(frozen=True)
+class GoalCheck:
+    """One goal of the design exercise, measured: its name, what it asks, what the runs showed, met or not."""
+
+    goal: str
+    asks: str
+    measured: str
+    met: bool
+
+
+def _latencies(results: Sequence[RequestReplyResult]) -> list[float]:
+    return [op.complete_time - op.invoke_time for r in results for op in r.sim.history  # type: ignore[union-attr]
+            if op.outcome == "ok"]
+
+
+def _p99(values: list[float]) -> float:
+    import pandas as pd
+
+    return float(pd.Series(values, dtype=float).quantile(0.99)) if values else math.inf
+
+
+def retry_goals(policy: RetryPolicy, seeds: Sequence[int] = DESIGN_SEEDS) -> list[GoalCheck]:
+    """Run the steady state and the recovery storm on each seed under ``policy``; check each goal.
+
+    The goals are :data:`DESIGN_GOALS`; the figures are measured from the runs' histories and
+    traces (``shed`` notes for overload). Several policies meet every goal.
+    """
+    if not isinstance(policy, RetryPolicy):
+        raise ConfigError(f"policy must be a RetryPolicy(...), got {policy!r}")
+    steady = [steady_run(policy, s) for s in seeds]
+    storm = [storm_run(policy, s) for s in seeds]
+    ops, ok = sum(r.ops for r in steady), sum(r.ok for r in steady)
+    p99 = _p99(_latencies(steady))
+    per_op = sum(r.attempts for r in steady) / ops
+    storm_ok = [r.ok for r in storm]
+    shed = [len(r.sim.trace.notes("server", "shed")) for r in storm]  # type: ignore[union-attr]
+    done = [max((op.complete_time if op.complete_time is not None else math.inf)
+                for op in r.sim.history) for r in storm]  # type: ignore[union-attr]
+    seeds_text = ", ".join(map(str, seeds))
+    return [
+        GoalCheck("success", DESIGN_GOALS["success"], f"{ok} of {ops} ok ({ok / ops:.2%})", ok >= 0.999 * ops),
+        GoalCheck("p99 latency", DESIGN_GOALS["p99 latency"], f"p99 {p99:.0f} ms", p99 <= 250.0),
+        GoalCheck("retry budget", DESIGN_GOALS["retry budget"], f"{per_op:.3f} requests per operation",
+                  per_op <= 1.10),
+        GoalCheck("storm: all ok", DESIGN_GOALS["storm: all ok"],
+                  f"ok {storm_ok} of {storm[0].ops} (seeds {seeds_text})", all(k == r.ops for k, r in zip(storm_ok, storm))),
+        GoalCheck("storm: no overload", DESIGN_GOALS["storm: no overload"], f"shed {shed} (seeds {seeds_text})",
+                  not any(shed)),
+        GoalCheck("storm: recovery", DESIGN_GOALS["storm: recovery"],
+                  "last completion at " + ", ".join("never" if math.isinf(t) else f"{t:.0f}" for t in done)
+                  + f" ms (seeds {seeds_text})", max(done) <= 2000.0),
+    ]
+
+
+def goals_table(checks: Sequence[GoalCheck]) -> "pd.DataFrame":
+    """The goal checks as a table, one row per goal."""
+    import pandas as pd
+
+    return pd.DataFrame([{"goal": c.goal, "asks": c.asks, "measured": c.measured, "met": c.met} for c in checks])

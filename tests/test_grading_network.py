@@ -1,15 +1,22 @@
-"""The T01 checks discriminate: right answers pass, plausible wrong ones fail, stubs are 'not attempted'."""
+"""The T01 checks discriminate: right answers pass, plausible wrong ones fail, stubs are 'not attempted'.
+
+tests/test_exercises.py proves every answer of tests/wrong_answers/network.py right or wrong;
+here: registration, stubs, the hints the classic mistakes get, and that the truths of the
+predictions and the design's goals come from the runs.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from dsworkbook import grading
+from dsworkbook import reliability as dw_rel
 from dsworkbook.grading import NotAttempted, WrongAnswer
 from dsworkbook.grading import network as t01
-from dsworkbook import reliability as dw_rel
+from dsworkbook.grading.network import determinism, partition, predict_retry, predict_timeout
 from dsworkbook.reliability import NaiveRetryClient
-from tests.wrong_answers.network import ALSO_RIGHT, RIGHT, WRONG
+from tests.wrong_answers import Answer, submit
+from tests.wrong_answers.network import RIGHT, WRONG
 
 EXERCISES = {
     "01-backoff": "implement",
@@ -20,19 +27,19 @@ EXERCISES = {
     "01-predict-timeout": "predict",
     "01-drill-retry": "drill",
     "01-drill-determinism": "drill",
+    "01-design-retry": "design",
 }
 
 
-def test_every_t01_exercise_is_registered_with_its_kind():
+def test_every_t01_exercise_is_registered_with_its_kind_parts_and_reference():
     reg = grading.registry()
+    t01_ids = {i for i, ex in reg.items() if ex.theme == "T01"}
+    assert t01_ids == set(EXERCISES)
     assert {i: reg[i].kind for i in EXERCISES} == EXERCISES
-    assert all(reg[i].theme == "T01" and reg[i].concepts for i in EXERCISES)
+    assert all(reg[i].concepts for i in EXERCISES)
+    assert all(reg[i].parts == ("why",) for i in EXERCISES if EXERCISES[i] == "predict")
+    assert all(reg[i].reference for i in EXERCISES if EXERCISES[i] in ("implement", "drill"))
     assert set(RIGHT) == set(WRONG) == set(EXERCISES)
-
-
-@pytest.mark.parametrize("exercise_id, answer", [(i, a) for i, answers in ALSO_RIGHT.items() for a in answers])
-def test_other_right_answers_pass_too(exercise_id, answer):
-    grading.check(exercise_id, answer)
 
 
 def _stub(*args, **kwargs):
@@ -59,55 +66,119 @@ def test_a_stub_is_not_attempted(exercise_id):
         grading.check(exercise_id, STUBS[exercise_id])
 
 
-@pytest.mark.parametrize("exercise_id", ["01-predict-retry", "01-predict-timeout"])
-def test_an_unanswered_prediction_is_not_attempted(exercise_id):
+@pytest.mark.parametrize("exercise_id", ["01-predict-retry", "01-predict-timeout", "01-design-retry"])
+def test_an_unanswered_answer_is_not_attempted(exercise_id):
     with pytest.raises(NotAttempted, match="not attempted yet"):
-        grading.check(exercise_id, ...)
+        grading.check(exercise_id, ..., **({"why": "b"} if "predict" in exercise_id else {}))
+
+
+@pytest.mark.parametrize("exercise_id", ["01-predict-retry", "01-predict-timeout"])
+def test_a_prediction_without_its_reason_is_not_attempted(exercise_id):
+    with pytest.raises(NotAttempted, match="give `why` an answer"):
+        grading.check(exercise_id, RIGHT[exercise_id].value, why=...)
 
 
 # -- specific feedback for the classic mistakes --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("exercise_id, index, words", [
-    ("01-backoff", 0, "without jitter"),
-    ("01-backoff", 1, "never exceed the cap"),
-    ("01-backoff", 2, "doubles with each attempt"),
-    ("01-backoff", 3, "global random"),
-    ("01-dedup", 1, "same idem_key"),
-    ("01-dedup", 2, "not the counter's current value"),
-    ("01-partition-detect", 0, "one-way link"),
-    ("01-partition-detect", 1, "older than `timeout`"),
-    ("01-trace-stats", 0, "distinct msg_id"),
-    ("01-trace-stats", 1, "'delivered'"),
-    ("01-drill-retry", 1, "same idempotency key"),
-    ("01-drill-retry", 2, "jitter"),
-    ("01-drill-retry", 3, "error reply"),
+def _wrong(exercise_id, name):
+    return next(a for a in WRONG[exercise_id] if getattr(a, "__name__", "") == name)
+
+
+@pytest.mark.parametrize("exercise_id, name, words", [
+    ("01-backoff", "backoff_no_jitter", "without jitter"),
+    ("01-backoff", "backoff_no_cap", "never exceed the cap"),
+    ("01-backoff", "backoff_linear", "doubles with each attempt"),
+    ("01-backoff", "backoff_global_random", "global random"),
+    ("01-backoff", "backoff_clamped_after", "exactly on the cap"),
+    ("01-backoff", "backoff_overflows", "raised an exception"),
+    ("01-dedup", "DedupByReqId", "same idem_key"),
+    ("01-dedup", "DedupCurrentValue", "not the counter's current value"),
+    ("01-dedup", "DedupShared", "class attributes"),
+    ("01-partition-detect", "groups_one_way", "one-way link"),
+    ("01-partition-detect", "groups_ignore_now", "older than `timeout`"),
+    ("01-partition-detect", "groups_strict", "exactly `timeout` old still counts"),
+    ("01-trace-stats", "stats_copies_as_sent", "distinct msg_id"),
+    ("01-trace-stats", "stats_dropped_as_delivered", "'delivered'"),
+    ("01-drill-retry", "DrillKeyPerAttempt", "same idempotency key"),
+    ("01-drill-retry", "DrillNoJitter", "jitter"),
+    ("01-drill-retry", "DrillRetriesErrors", "error reply"),
+    ("01-drill-retry", "DrillGlobalRandom", "outside its input"),
+    ("01-drill-retry", "DrillLinear", "double with each retry"),
+    ("01-drill-retry", "DrillForgetsValue", "response.value"),
+    ("01-drill-determinism", "GossipSetOrder", "how its ids hash"),
+    ("01-drill-determinism", "GossipHashChoice", "hash()"),
+    ("01-drill-determinism", "GossipReseeds", "re-seeding self.rng"),
+    ("01-drill-determinism", "GossipTellsAnyone", "self.peers"),
 ])
-def test_hint_names_the_mistake(exercise_id, index, words):
-    with pytest.raises(WrongAnswer, match="(?s)hint:.*" + words.replace("(", r"\(").replace("`", "`")):
-        grading.check(exercise_id, WRONG[exercise_id][index])
+def test_hint_names_the_mistake(exercise_id, name, words):
+    with pytest.raises(WrongAnswer) as info:
+        grading.check(exercise_id, _wrong(exercise_id, name))
+    assert words in info.value.hint
+
+
+@pytest.mark.parametrize("design, goal", [
+    ({"timeout": 30}, "retry budget"),
+    ({"timeout": 400}, "p99 latency"),
+    ({"max_attempts": 1}, "success"),
+    ({"max_attempts": 6}, "storm: all ok"),
+    ({"jitter": "none"}, "storm: no overload"),
+    ({"cap": 5000}, "storm: recovery"),
+])
+def test_each_goal_of_the_design_rejects_the_design_that_misses_it(design, goal):
+    answer = {**RIGHT["01-design-retry"], **design}
+    with pytest.raises(WrongAnswer) as info:
+        grading.check("01-design-retry", answer)
+    assert info.value.case.startswith(f"goal '{goal}'")
 
 
 # -- predictions: the truth comes from running the scenario -----------------------------------------------------
 
 
-def test_predict_retry_truth_is_what_the_run_left_in_the_counter():
-    sim = dw_rel.lost_reply_run()
-    applied = [n for n in sim.trace.of_kind("note") if "applied" in n.detail]
-    dropped = [d for d in sim.trace.of_kind("drop") if d.node == "client"]
-    assert len(applied) == 2 and len(dropped) == 1 and sim.history[0].outcome == "ok"
-    line = grading.check("01-predict-retry", sim.storage("server")["value"])
-    assert f"holds {sim.storage('server')['value']}" in line
+def test_predict_timeout_truth_is_read_from_the_run():
+    sim = dw_rel.slow_server_run()
+    truth, why, story = predict_timeout.timeout_truth(sim)
+    assert truth == {"first": "unknown", "second": "unknown", "balance": 40} and why == "b"
+    assert [op.outcome for op in sim.history] == ["unknown", "unknown"]
+    assert len(sim.trace.notes("server", "applied")) == 1  # the second withdrawal was refused, too late to hear
+    assert "refusing the second" in story
 
 
-def test_predict_timeout_runs_show_one_observation_and_different_server_states():
-    runs = {letter: t01.predict_timeout._timeout_scenario(letter, 62) for letter in "abcd"}
-    assert len({seen for seen, _ in runs.values()}) == 1
-    assert {letter: applied for letter, (_, applied) in runs.items()} == {"a": 0, "b": 0, "c": 1, "d": 1}
+def test_predict_retry_truth_is_read_from_the_run():
+    sim = dw_rel.paused_server_run()
+    truth, why, _ = predict_retry.retry_truth(sim)
+    sends = [r for r in sim.trace.of_kind("send") if r.node == "client"]
+    assert truth == {"counter": 5 * len(sends), "outcome": "unknown"} and len(sends) == 4 and why == "b"
+    assert not list(sim.trace.of_kind("duplicate"))
+
+
+def test_the_notebook_does_not_run_the_prediction_scenarios():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "notebooks" / "01_network_and_fallacies.ipynb").read_text()
+    assert "slow_server_run" not in text and "paused_server_run" not in text
+
+
+def test_a_right_prediction_with_the_wrong_reason_fails_on_why():
+    with pytest.raises(WrongAnswer) as info:
+        submit("01-predict-retry", Answer(RIGHT["01-predict-retry"].value, why="a"))
+    assert info.value.case.startswith("why")
 
 
 def test_the_storm_without_jitter_hits_the_server_with_every_client_at_once():
     assert t01.storm(t01.STORM_SEEDS[0], jitter="none").peak_load == t01.STORM_CLIENTS
+
+
+def test_the_reference_groups_are_components_of_the_both_ways_graph():
+    table = {"a": {"b": 90.0}, "b": {"a": 90.0, "c": 90.0}, "c": {"b": 80.0}, "d": {"a": 99.0}}
+    got = sorted(sorted(g) for g in partition.reference_groups(table, 100.0, 10.0))
+    assert got == [["a", "b"], ["c"], ["d"]]
+
+
+def test_salted_ids_equal_their_text_but_hash_apart():
+    a, b = determinism._SaltedId("n1", 1), determinism._SaltedId("n1", 2)
+    assert a == b == "n1" and hash(a) != hash(b)
+    assert len(determinism._salts_that_reorder()) == 3
 
 
 def test_grading_is_deterministic():

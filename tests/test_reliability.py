@@ -293,3 +293,57 @@ def test_lost_reply_run_applies_one_logical_increment_twice():
     sim = lost_reply_run()
     assert sim.storage("server")["value"] == 2
     assert sim.history[0].outcome == "ok"
+
+
+# -- the scenarios of the two predictions ------------------------------------------------------------------
+
+
+def test_a_slow_server_serves_both_withdrawals_after_the_client_gave_up_on_them():
+    from dsworkbook.reliability import slow_server_run
+
+    sim = slow_server_run()
+    assert [op.outcome for op in sim.history] == ["unknown", "unknown"]
+    assert sim.storage("server")["value"] == 40  # the first applied, the second refused
+    replies = [r for r in sim.trace.of_kind("send") if r.node == "server"]
+    assert [r.detail.ok for r in replies] == [True, False]
+    assert all(r.time > op.complete_time for r, op in zip(replies, sim.history))
+
+
+def test_a_paused_server_applies_every_retry_without_a_key_when_it_wakes():
+    from dsworkbook.reliability import paused_server_run
+
+    sim = paused_server_run()
+    op = sim.history[0]
+    applied = sim.trace.notes("server", "applied")
+    assert op.outcome == "unknown" and len(applied) == 4 and sim.storage("server")["value"] == 20
+    assert all(r.time >= 302 > op.complete_time for r in applied)
+
+
+# -- the goals of the design exercise ------------------------------------------------------------------------
+
+
+def test_a_policy_tuned_on_the_median_misses_goals_and_a_tail_aware_one_meets_them_all():
+    from dsworkbook.reliability import DESIGN_GOALS, goals_table, retry_goals
+
+    good = retry_goals(RetryPolicy(timeout=100, max_attempts=15, base=10, cap=300, jitter="full"))
+    assert [c.goal for c in good] == list(DESIGN_GOALS) and all(c.met for c in good)
+    bad = {c.goal: c.met for c in retry_goals(RetryPolicy(timeout=50, max_attempts=4, base=10, cap=100, jitter="none"))}
+    assert not bad["storm: all ok"] and not all(bad.values())
+    table = goals_table(good)
+    assert list(table.columns) == ["goal", "asks", "measured", "met"] and len(table) == len(DESIGN_GOALS)
+
+
+def test_the_design_runs_measure_what_they_claim():
+    from dsworkbook.reliability import steady_run, storm_run
+
+    policy = RetryPolicy(timeout=100, max_attempts=15, base=10, cap=300)
+    steady, storm = steady_run(policy, 1), storm_run(policy, 1)
+    assert steady.ops == 500 and storm.ops == 100
+    assert storm.sim.history[0].invoke_time < 50 and all(op.complete_time > 1000 for op in storm.sim.history)
+
+
+def test_retry_goals_refuses_what_is_not_a_policy():
+    from dsworkbook.reliability import retry_goals
+
+    with pytest.raises(ConfigError, match="policy must be a RetryPolicy"):
+        retry_goals({"timeout": 100})  # type: ignore[arg-type]

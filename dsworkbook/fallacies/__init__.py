@@ -2,10 +2,11 @@
 
 Theory of operation
 -------------------
-Peter Deutsch listed seven false assumptions that programmers new to distributed systems make
-(Sun Microsystems, 1994); James Gosling added the eighth. Arnon Rotem-Gal-Oz's "Fallacies of
-Distributed Computing Explained" (2006) gives the consequences of each. Here every fallacy is
-a pair of programs run on the simulator with the same seed:
+At Sun Microsystems, Bill Joy and Tom Lyon named the first four false assumptions that
+programmers new to distributed systems make; L Peter Deutsch listed seven in 1994, and James
+Gosling added the eighth ("the network is homogeneous") around 1997. Arnon Rotem-Gal-Oz's
+"Fallacies of Distributed Computing Explained" (2006) gives the consequences of each. Here every
+fallacy is a pair of programs run on the simulator with the same seed:
 
 * a **naive** program that silently relies on the fallacy, and
 * a **fixed** program that does not,
@@ -26,10 +27,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from dsworkbook.fallacies._result import FALLACIES, FallacyResult, _check_seed
-from dsworkbook.fallacies.administrators import Dispatcher, one_administrator
+from dsworkbook.fallacies.administrators import Firewall, IdleTimeout, Operator, Packet, PooledClient, one_administrator
 from dsworkbook.fallacies.bandwidth import (BulkSender, Chunk, ChunkAck, Heartbeat, HeartbeatMonitor,
                                             bandwidth_is_infinite)
-from dsworkbook.fallacies.homogeneous import QuorumWriter, Replica, Write, WriteAck, network_is_homogeneous
+from dsworkbook.fallacies.homogeneous import (HEADER, PLATEAUS, Ping, Pong, Replica, Replicator, Segment, SegmentAck,
+                                              TunnelGateway, network_is_homogeneous)
 from dsworkbook.fallacies.reliable import latency_is_zero, network_is_reliable
 from dsworkbook.fallacies.security import Bank, Payer, Transfer, network_is_secure, sign
 from dsworkbook.fallacies.topology import (Location, Lookup, Register, RegisteredCounter, Registry, ResolvingClient,
@@ -45,8 +47,10 @@ __all__ = [
     "topology_does_not_change", "one_administrator", "transport_cost_is_zero", "network_is_homogeneous",
     # the nodes and messages of the experiments, for reading their source in a notebook
     "BulkSender", "HeartbeatMonitor", "Chunk", "ChunkAck", "Heartbeat", "Transfer", "sign", "Payer", "Bank",
-    "Registry", "RegisteredCounter", "ResolvingClient", "Register", "Lookup", "Location", "Dispatcher",
-    "QuorumWriter", "Replica", "Write", "WriteAck", "HEADER_BYTES",
+    "Registry", "RegisteredCounter", "ResolvingClient", "Register", "Lookup", "Location",
+    "Packet", "IdleTimeout", "Firewall", "Operator", "PooledClient",
+    "HEADER", "PLATEAUS", "Segment", "SegmentAck", "Ping", "Pong", "Replica", "Replicator", "TunnelGateway",
+    "HEADER_BYTES",
 ]
 
 EXPERIMENTS: dict[str, Callable[[int], FallacyResult]] = {

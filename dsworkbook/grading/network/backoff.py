@@ -1,4 +1,22 @@
-"""Exercise ``01-backoff``: see its grader's docstring for what the learner writes."""
+"""Exercise ``01-backoff``: capped exponential backoff with full jitter.
+
+The answer is a function ``backoff_delay(attempt, base, cap, rng)``. A right answer is a
+*distribution*, not one number: several ways of drawing it are right (``rng.uniform(0, c)``,
+``c * rng.random()``, ``c * (1 - rng.random())``...), so the check compares distributions, not
+values:
+
+* hand cases with 2,000 draws each: every delay within ``[0, min(cap, base * 2**attempt)]``,
+  and uniform over it (minimum near 0, maximum near the ceiling, mean, median and the two outer
+  quarters within five standard deviations of a uniform's);
+* 60 random cases over the whole domain (fractional bases, caps that bind only after many
+  attempts, attempts in the thousands, base equal to cap, a cap exactly on a power of two) with
+  400 draws each against the same laws, with wider margins;
+* reproducibility: the same ``rng`` seed gives the same delays, another seed other delays, and
+  the answer gives the same result in two worlds that differ in the global ``random`` state,
+  ``hash()`` salts and the clock (:func:`~dsworkbook.grading.core.same_everywhere`);
+* a retry storm in the simulator: 40 clients whose first attempt failed together, with the
+  learner's function as their backoff, must not hit the recovering server in waves.
+"""
 
 from __future__ import annotations
 
@@ -6,63 +24,92 @@ import math
 import random
 from typing import Any, Callable
 
-from dsworkbook.grading.core import attempt, exercise, fail, in_simulation
-from dsworkbook.reliability import RetryPolicy, run_request_reply
+from dsworkbook.grading.core import attempt, exercise, fail, in_simulation, random_cases, same_everywhere
+from dsworkbook.grading.network._common import _need_callable
+from dsworkbook.reliability import RetryPolicy, RequestReplyResult, run_request_reply
 from dsworkbook.sim import Constant
 
-from dsworkbook.grading.network._common import _need_callable
+__all__ = ["grade_backoff", "storm", "STORM_SEEDS", "STORM_CLIENTS"]
 
-#: (attempt, base, cap): early attempts, the cap reached, base == cap, a fractional base.
+#: (attempt, base, cap): early attempts, the cap reached, base == cap, a fractional base, the cap
+#: exactly on a power of two (10 * 2**3 == 80), and attempts far beyond where the cap binds.
 _BACKOFF_CASES = [(0, 10.0, 1000.0), (1, 10.0, 1000.0), (3, 10.0, 1000.0), (5, 10.0, 1000.0), (6, 10.0, 1000.0),
-                  (7, 10.0, 1000.0), (12, 10.0, 1000.0), (4, 1.0, 10.0), (2, 5.0, 5.0), (3, 0.5, 100.0)]
+                  (7, 10.0, 1000.0), (12, 10.0, 1000.0), (4, 1.0, 10.0), (2, 5.0, 5.0), (3, 0.5, 100.0),
+                  (3, 10.0, 80.0), (1100, 10.0, 30_000.0), (5000, 2.5, 500.0)]
 _DRAWS = 2000
+_RANDOM_SEED, _RANDOM_COUNT, _RANDOM_DRAWS = 11, 60, 400
 STORM_SEEDS = (7, 8)
 STORM_CLIENTS = 40
 
 
-def _ceiling(attempt: int, base: float, cap: float) -> float:
-    return min(cap, base * 2 ** attempt)
+def _ceiling(attempt_no: int, base: float, cap: float) -> float:
+    return cap if attempt_no >= 1000 else min(cap, base * 2.0 ** attempt_no)
 
 
-def _backoff_samples(fn: Callable[..., Any], case: tuple[int, float, float], seed: int) -> list[float]:
+def _draw_case(rng: random.Random) -> tuple[int, float, float]:
+    """An (attempt, base, cap) over the whole domain, boundaries over-represented."""
+    kind = rng.random()
+    base = rng.choice([0.5, 1.0, 2.5, 10.0, 25.0, 100.0, round(rng.uniform(0.1, 200), 3)])
+    if kind < 0.15:
+        return rng.randint(0, 5), base, base  # base == cap: every ceiling is the base
+    if kind < 0.30:
+        return rng.randint(60, 6000), base, base * rng.choice([2, 10, 100, 1000])  # far past the cap
+    if kind < 0.45:
+        k = rng.randint(0, 12)
+        return k, base, base * 2 ** k  # the cap exactly on this attempt's power of two
+    cap = base * rng.choice([1.5, 4, 10, 50, 300, 2 ** 20])
+    return rng.randint(0, 25), base, cap
+
+
+def _samples(fn: Callable[..., Any], case: tuple[int, float, float], seed: int, draws: int, shown: str) -> list[float]:
     attempt_no, base, cap = case
     rng = random.Random(seed)
-    shown = f"backoff_delay({attempt_no}, {base:g}, {cap:g}, rng)"
+    call = f"backoff_delay({attempt_no}, {base:g}, {cap:g}, rng)"
     out = []
-    for _ in range(_DRAWS):
-        x = attempt(fn, attempt_no, base, cap, rng, input=shown, case=shown)
+    for _ in range(draws):
+        x = attempt(fn, attempt_no, base, cap, rng, input=shown, case=call)
         if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-            fail(case=shown, input=shown, expected="a finite number of ms", got=x, hint="return the delay as a float")
+            fail(case=call, input=shown, expected="a finite number of ms", got=x, hint="return the delay as a float")
         out.append(float(x))
     return out
 
 
-def _check_backoff_case(fn: Callable[..., Any], case: tuple[int, float, float], seed: int) -> None:
+def _check_case(fn: Callable[..., Any], case: tuple[int, float, float], seed: int, draws: int, label: str,
+                sigmas: float) -> None:
     attempt_no, base, cap = case
     top = _ceiling(attempt_no, base, cap)
-    shown = f"{_DRAWS} draws of backoff_delay({attempt_no}, {base:g}, {cap:g}, random.Random({seed}))"
-    xs = _backoff_samples(fn, case, seed)
+    shown = f"{draws} draws of backoff_delay({attempt_no}, {base:g}, {cap:g}, random.Random({seed}))"
+    xs = _samples(fn, case, seed, draws, shown)
     lo, hi = min(xs), max(xs)
     if lo < 0 or hi > top * (1 + 1e-9):
-        fail(case=shown, input=shown, expected=f"every delay within [0, min(cap, base * 2**attempt)] = [0, {top:g}]",
+        fail(case=label, input=shown, expected=f"every delay within [0, min(cap, base * 2**attempt)] = [0, {top:g}]",
              got=f"delays from {lo:g} to {hi:g}",
-             hint=("the wait must never exceed the cap" if hi > cap else
+             hint=("the wait must never exceed the cap" if hi > cap * (1 + 1e-9) else
                    "the ceiling is base * 2**attempt (attempt 0 -> base), capped at cap"))
-    mean, below = sum(xs) / len(xs), sum(1 for x in xs if x < top / 2) / len(xs)
-    quarters = [sum(1 for x in xs if q * top / 4 <= x < (q + 1) * top / 4) / len(xs) for q in (0, 3)]
-    # 2000 uniform draws: each margin below is at least 5 standard deviations wide
-    spread_ok = (lo < 0.1 * top and hi > 0.9 * top and 0.44 * top <= mean <= 0.56 * top and 0.43 <= below <= 0.57
-                 and all(0.2 <= f <= 0.3 for f in quarters))
+    n = len(xs)
+    mean, below = sum(xs) / n, sum(1 for x in xs if x < top / 2) / n
+    quarters = [sum(1 for x in xs if q * top / 4 <= x < (q + 1) * top / 4) / n for q in (0, 3)]
+    # margins: `sigmas` standard deviations of a uniform's sample mean / sample fractions
+    sd_mean, sd_half, sd_quarter = top * 0.2887 / math.sqrt(n), 0.5 / math.sqrt(n), 0.433 / math.sqrt(n)
+    # the min below 10% of the ceiling and the max above 90%: a uniform misses each with chance 0.9**n
+    spread_ok = (lo < 0.1 * top and hi > 0.9 * top and abs(mean - top / 2) <= sigmas * sd_mean
+                 and abs(below - 0.5) <= sigmas * sd_half and all(abs(f - 0.25) <= sigmas * sd_quarter for f in quarters))
     if not spread_ok:
-        fail(case=shown, input=shown, expected=f"uniform over [0, {top:g}]: min near 0, max near {top:g}, "
-             f"mean near {top / 2:g}",
-             got=f"min {lo:.4g}, max {hi:.4g}, mean {mean:.4g}, {below:.0%} below {top / 2:g}",
-             hint=_spread_hint(lo, hi, top))
+        fail(case=label, input=shown, expected=f"uniform over [0, {top:g}]: min near 0, max near {top:g}, "
+             f"mean near {top / 2:g}, a quarter of the draws in each quarter of the range",
+             got=f"min {lo:.4g}, max {hi:.4g}, mean {mean:.4g}, {below:.0%} below {top / 2:g}, "
+                 f"{quarters[0]:.0%} in the lowest quarter, {quarters[1]:.0%} in the highest",
+             hint=_spread_hint(xs, top))
 
 
-def _spread_hint(lo: float, hi: float, top: float) -> str:
+def _spread_hint(xs: list[float], top: float) -> str:
+    lo, hi = min(xs), max(xs)
+    at_top = sum(1 for x in xs if x >= top * (1 - 1e-9)) / len(xs)
     if hi - lo < 1e-9 * max(top, 1):
         return "every delay is the same: without jitter, clients that failed together retry together"
+    if at_top > 0.05:
+        return ("many delays sit exactly on the cap: draw from [0, min(cap, base * 2**attempt)], do not clamp a "
+                "draw from a wider range (that piles the clamped draws onto the cap)")
     if hi <= 0.9 * top:
         return "the delays never reach the ceiling: the ceiling doubles with each attempt (base * 2**attempt)"
     if lo >= 0.1 * top:
@@ -70,9 +117,9 @@ def _spread_hint(lo: float, hi: float, top: float) -> str:
     return "draw the delay uniformly from [0, ceiling], e.g. rng.uniform(0, ceiling)"
 
 
-def _check_backoff_rng(fn: Callable[..., Any]) -> None:
+def _check_rng(fn: Callable[..., Any]) -> None:
     calls = [(a, 10.0, 1000.0) for a in range(8)] * 3
-    shown = "the same calls with random.Random(5) twice, then with random.Random(6)"
+    shown = "the same 24 calls with random.Random(5) twice, then with random.Random(6)"
 
     def run(seed: int) -> list[Any]:
         rng = random.Random(seed)
@@ -86,16 +133,18 @@ def _check_backoff_rng(fn: Callable[..., Any]) -> None:
     if first == other:
         fail(case=shown, input=shown, expected="different delays for a differently seeded rng", got="the same delays",
              hint="the delays do not depend on rng: draw them from the rng argument")
+    same_everywhere(run, 5, input="the 24 calls with random.Random(5)", case="the 24 calls with random.Random(5)")
 
 
-def storm(seed: int, backoff: Callable[..., Any] | None = None, jitter: str = "full", clients: int = STORM_CLIENTS):
+def storm(seed: int, backoff: Callable[..., Any] | None = None, jitter: str = "full",
+          clients: int = STORM_CLIENTS) -> RequestReplyResult:
     """A retry storm: ``clients`` clients send at t=0 while the server is down until t=500 ms."""
     policy = RetryPolicy(timeout=20, max_attempts=12, base=10, cap=1000, jitter=jitter)
     return run_request_reply(seed, clients=clients, ops=1, policy=policy, dedup=True, latency=Constant(5),
                              outage=(0, 500), backoff=backoff, window=10.0)
 
 
-def _check_backoff_storm(fn: Callable[..., Any]) -> tuple[list[int], int]:
+def _check_storm(fn: Callable[..., Any]) -> tuple[list[int], int]:
     peaks = []
     for seed in STORM_SEEDS:
         with in_simulation(case=f"the retry storm (seed={seed})", input="40 clients, server down 0-500 ms",
@@ -111,20 +160,24 @@ def _check_backoff_storm(fn: Callable[..., Any]) -> tuple[list[int], int]:
     return peaks, storm(STORM_SEEDS[0], jitter="none").peak_load
 
 
-@exercise("01-backoff", title="Capped exponential backoff with full jitter", theme="T01", concepts=("N04",))
+@exercise("01-backoff", title="Capped exponential backoff with full jitter", theme="T01", concepts=("N04",),
+          reference="dsworkbook.reliability.backoff_delay")
 def grade_backoff(backoff_delay: Callable[..., Any]) -> str:
     """``backoff_delay(attempt, base, cap, rng) -> float``.
 
     The wait in ms before retry number ``attempt`` (0 before the first retry), drawn uniformly
-    from ``[0, min(cap, base * 2**attempt)]`` with ``rng`` (a ``random.Random``). Checked on 10
-    (attempt, base, cap) cases x 2000 draws (range, cap, spread), for reproducibility from the
-    rng, and in a retry storm in the simulator (40 clients, server down for 500 ms).
+    from ``[0, min(cap, base * 2**attempt)]`` with ``rng`` (a ``random.Random``); ``attempt``
+    may be in the thousands. See the module docstring for what is checked.
     """
     _need_callable(backoff_delay, "function backoff_delay(attempt, base, cap, rng)")
     for i, case in enumerate(_BACKOFF_CASES):
-        _check_backoff_case(backoff_delay, case, 100 + i)
-    _check_backoff_rng(backoff_delay)
-    peaks, no_jitter = _check_backoff_storm(backoff_delay)
-    return (f"full jitter within [0, min(cap, base*2**attempt)] on {len(_BACKOFF_CASES)} cases x {_DRAWS} draws, "
+        _check_case(backoff_delay, case, 100 + i, _DRAWS, f"backoff_delay{case}", sigmas=5.0)
+    _check_rng(backoff_delay)
+    for label, case in random_cases(_RANDOM_SEED, _RANDOM_COUNT, _draw_case):
+        _check_case(backoff_delay, case, _RANDOM_SEED * 1000 + int(label.split()[2]), _RANDOM_DRAWS,
+                    f"{label}: backoff_delay{case}", sigmas=5.5)
+    peaks, no_jitter = _check_storm(backoff_delay)
+    return (f"full jitter within [0, min(cap, base*2**attempt)] on {len(_BACKOFF_CASES)} cases x {_DRAWS} draws and "
+            f"{_RANDOM_COUNT} random cases x {_RANDOM_DRAWS} draws (seed {_RANDOM_SEED}), attempts up to 6,000; "
             f"reproducible from rng; retry storm (seeds {STORM_SEEDS}): peak {max(peaks)} requests per 10 ms "
             f"vs {no_jitter} without jitter")

@@ -1,17 +1,33 @@
-"""Exercise ``01-partition-detect``: see its grader's docstring for what the learner writes."""
+"""Exercise ``01-partition-detect``: reachability groups from heartbeat tables.
+
+The answer is a function ``reachability_groups(last_heard, now, timeout)``; the reference is
+:func:`reference_groups` (the connected components of the "each hears the other within the
+timeout" graph). The check compares the two on:
+
+* hand tables with pointed hints (a one-way link, a stale heartbeat, a chain, a loner);
+* 150 random tables over the whole domain (seeded): 1 to 14 nodes with ids such as ``n9`` and
+  ``n10`` in any order, heartbeats exactly ``timeout`` old, one ms too old, one-way links, chains
+  and groups larger than three;
+* two large tables: a chain of 2,000 nodes and 1,000 nodes in a few sparse groups;
+* tables taken from a heartbeat cluster in the simulator under partitions and one-way cuts.
+"""
 
 from __future__ import annotations
 
 import random
 from typing import Any, Callable
 
-from dsworkbook.grading.core import attempt, exercise, fail
+from dsworkbook.grading.core import attempt, exercise, fail, random_cases
+from dsworkbook.grading.network._common import _need_callable
 from dsworkbook.sim import Simulation
 from dsworkbook.sim.examples import Heartbeater
 
-from dsworkbook.grading.network._common import _need_callable
+__all__ = ["grade_partition_detect", "reference_groups"]
 
-def _reference_groups(last_heard: dict[str, dict[str, float]], now: float, timeout: float) -> list[set[str]]:
+
+def reference_groups(last_heard: dict[str, dict[str, float]], now: float, timeout: float) -> list[set[str]]:
+    """The reference: ``a`` hears ``b`` when ``now - last_heard[a][b] <= timeout``; two nodes are
+    linked when each hears the other; the groups are the connected components of the links."""
     import networkx as nx
 
     def hears(a: str, b: str) -> bool:
@@ -35,6 +51,64 @@ _PARTITION_UNITS = [
 ]
 
 PARTITION_SEEDS = tuple(range(41, 49))
+_RANDOM_SEED, _RANDOM_COUNT = 49, 150
+
+
+def _draw_table(rng: random.Random) -> tuple[dict[str, dict[str, float]], float, float]:
+    """A random table: hidden groups wired as chains, plus extra, one-way, stale and missing heartbeats."""
+    n = rng.choice([1, 2, 3, rng.randint(4, 8), rng.randint(9, 14), rng.randint(9, 14)])
+    ids = [f"n{i}" for i in range(1, n + 1)] if rng.random() < 0.7 else [f"node-{chr(97 + i)}" for i in range(n)]
+    rng.shuffle(ids)
+    now, timeout = float(rng.randint(50, 1000)), float(rng.randint(1, 60))
+
+    def fresh() -> float:
+        return now - rng.choice([0, timeout, timeout, rng.randint(0, int(timeout))])
+
+    def stale() -> float:
+        return now - rng.choice([timeout + 1, timeout + 1, rng.randint(int(timeout) + 1, 3 * int(timeout) + 2)])
+
+    table: dict[str, dict[str, float]] = {a: {} for a in ids}
+    order = ids[:]
+    rng.shuffle(order)
+    cuts = sorted(rng.sample(range(1, n), k=rng.randint(0, min(3, n - 1)))) if n > 1 else []
+    groups = [order[i:j] for i, j in zip([0] + cuts, cuts + [n])]
+    for g in groups:
+        for x, y in zip(g, g[1:]):
+            table[x][y], table[y][x] = fresh(), fresh()
+    for a in ids:
+        for b in ids:
+            if a == b or b in table[a]:
+                continue
+            r = rng.random()
+            if r < 0.35:
+                continue  # never heard
+            table[a][b] = stale() if r < 0.7 else fresh()  # fresh one way: the other way decides
+    return table, now, timeout
+
+
+def _chain(n: int) -> tuple[dict[str, dict[str, float]], float, float]:
+    """n0 - n1 - ... - n{n-1}, each hearing only its neighbours, listed in a shuffled order."""
+    ids = [f"n{i}" for i in range(n)]
+    table = {a: {} for a in random.Random(n).sample(ids, n)}
+    for x, y in zip(ids, ids[1:]):
+        table[x][y] = table[y][x] = 990.0
+    return table, 1000.0, 10.0
+
+
+def _sparse(n: int, seed: int) -> tuple[dict[str, dict[str, float]], float, float]:
+    """``n`` nodes in five groups; each hears about four others of its group, some links one way or stale."""
+    rng = random.Random(seed)
+    ids = [f"n{i}" for i in range(n)]
+    rng.shuffle(ids)
+    table: dict[str, dict[str, float]] = {a: {} for a in ids}
+    for k in range(5):
+        group = ids[k::5]
+        for i, a in enumerate(group):
+            for b in rng.sample(group, 4) + group[i + 1: i + 2]:
+                if b != a:
+                    table[a][b] = 1000.0 - rng.choice([0, 10, 10, 11, 3])
+                    table[b][a] = 1000.0 - rng.choice([0, 10, 2, 11])
+    return table, 1000.0, 10.0
 
 
 def _heartbeat_tables(seed: int) -> list[tuple[str, dict[str, dict[str, float]], float]]:
@@ -90,10 +164,11 @@ def _normalise_groups(got: Any) -> list[frozenset[str]] | None:
     return groups
 
 
-def _check_groups(fn: Callable[..., Any], case: str, table: dict, now: float, timeout: float) -> None:
-    shown = f"last_heard={table}, now={now:g}, timeout={timeout:g}"
+def _check_groups(fn: Callable[..., Any], case: str, table: dict, now: float, timeout: float,
+                  shown: str | None = None) -> None:
+    shown = shown or f"last_heard={table}, now={now:g}, timeout={timeout:g}"
     got = attempt(fn, table, now, timeout, input=shown, case=case)
-    expected = sorted((sorted(g) for g in _reference_groups(table, now, timeout)))
+    expected = sorted((sorted(g) for g in reference_groups(table, now, timeout)))
     groups = _normalise_groups(got)
     if groups is None:
         fail(case=case, input=shown, expected=f"a list of sets, e.g. {[set(g) for g in expected]}", got=got,
@@ -103,11 +178,12 @@ def _check_groups(fn: Callable[..., Any], case: str, table: dict, now: float, ti
              hint=_groups_hint(table, now, timeout, groups))
 
 
-def _variant_groups(table: dict, now: float, timeout: float, *, both: bool, use_now: bool) -> list[list[str]]:
-    """The groups under a rule that differs from the spec (for the hint): one-way links, or no timeout."""
+def _variant_groups(table: dict, now: float, timeout: float, *, both: bool, use_now: bool,
+                    strict: bool = False) -> list[list[str]]:
+    """The groups under a rule that differs from the spec (for the hint): one-way links, no timeout, < for <=."""
     def hears(a: str, b: str) -> bool:
         t = table.get(a, {}).get(b)
-        return t is not None and (not use_now or now - t <= timeout)
+        return t is not None and (not use_now or (now - t < timeout if strict else now - t <= timeout))
 
     parent = {n: n for n in table}
 
@@ -117,8 +193,8 @@ def _variant_groups(table: dict, now: float, timeout: float, *, both: bool, use_
         return n
 
     for a in table:
-        for b in table:
-            if a < b and ((hears(a, b) and hears(b, a)) if both else (hears(a, b) or hears(b, a))):
+        for b in table[a]:
+            if b in parent and a != b and ((hears(a, b) and hears(b, a)) if both else (hears(a, b) or hears(b, a))):
                 parent[root(a)] = root(b)
     groups: dict[str, list[str]] = {}
     for n in table:
@@ -130,6 +206,10 @@ def _groups_hint(table: dict, now: float, timeout: float, groups: list[frozenset
     got = sorted(sorted(g) for g in groups)
     if sum(len(g) for g in groups) != len(table) or set().union(*groups) != set(table):
         return "every node of last_heard belongs to exactly one group (a node that hears nobody is a group of one)"
+    if len(table) <= 200 and got == _variant_groups(table, now, timeout, both=True, use_now=True, strict=True):
+        return "a heartbeat exactly `timeout` old still counts: a hears b when now - last_heard[a][b] <= timeout"
+    if len(table) > 200:
+        return "groups are the connected components of the 'hear each other both ways' graph (chains count)"
     one_way = got == _variant_groups(table, now, timeout, both=False, use_now=True)
     has_stale = any(now - t > timeout for row in table.values() for t in row.values())
     stale = has_stale and got in (_variant_groups(table, now, timeout, both=True, use_now=False),
@@ -144,7 +224,8 @@ def _groups_hint(table: dict, now: float, timeout: float, groups: list[frozenset
     return "groups are the connected components of the 'hear each other both ways' graph (chains count)"
 
 
-@exercise("01-partition-detect", title="Reachability groups from heartbeat tables", theme="T01", concepts=("N02",))
+@exercise("01-partition-detect", title="Reachability groups from heartbeat tables", theme="T01", concepts=("N02",),
+          reference="dsworkbook.grading.network.partition.reference_groups")
 def grade_partition_detect(reachability_groups: Callable[..., Any]) -> str:
     """``reachability_groups(last_heard, now, timeout) -> list[set[str]]``.
 
@@ -152,16 +233,26 @@ def grade_partition_detect(reachability_groups: Callable[..., Any]) -> str:
     never); every node is a key of ``last_heard``. ``a`` *hears* ``b`` when ``now -
     last_heard[a][b] <= timeout``. Two nodes are linked when each hears the other; the groups
     are the connected components of that graph (a node linked to nobody is a group of one), in
-    any order. Checked on hand-written tables and on tables of a heartbeat cluster in the
-    simulator under seeded partitions and one-way cuts.
+    any order. See the module docstring for what is checked.
     """
     _need_callable(reachability_groups, "function reachability_groups(last_heard, now, timeout)")
     for name, table, now, timeout in _PARTITION_UNITS:
         _check_groups(reachability_groups, name, table, now, timeout)
+    for label, (table, now, timeout) in random_cases(_RANDOM_SEED, _RANDOM_COUNT, _draw_table):
+        _check_groups(reachability_groups, label, table, now, timeout)
+    table, now, timeout = _chain(2000)
+    _check_groups(reachability_groups, "a chain of 2,000 nodes", table, now, timeout,
+                  shown="a chain n0 - n1 - ... - n1999 (each hears only its two neighbours, 10 ms ago; the keys "
+                        "of last_heard in a shuffled order), now=1000, timeout=10")
+    table, now, timeout = _sparse(1000, 50)
+    _check_groups(reachability_groups, "1,000 nodes in five sparse groups", table, now, timeout,
+                  shown="1,000 nodes n0..n999 in five groups (n0, n5, n10... form one); each heard about four "
+                        "others of its group 0, 2, 3, 10 or 11 ms ago, now=1000, timeout=10")
     count = 0
     for seed in PARTITION_SEEDS:
         for label, table, now in _heartbeat_tables(seed):
             _check_groups(reachability_groups, label, table, now, 30.0)
             count += 1
-    return (f"right on {len(_PARTITION_UNITS)} hand-written tables and {count} heartbeat tables from the "
+    return (f"right on {len(_PARTITION_UNITS)} hand-written tables, {_RANDOM_COUNT} random ones (seed "
+            f"{_RANDOM_SEED}), a chain of 2,000 nodes, 1,000 nodes in sparse groups and {count} heartbeat tables from the "
             f"simulator (seeds {PARTITION_SEEDS[0]}-{PARTITION_SEEDS[-1]}, partitions and one-way cuts)")
