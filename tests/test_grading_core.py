@@ -197,3 +197,26 @@ def test_a_small_input_is_shown_whole_and_a_table_keeps_every_row():
 def test_a_huge_input_is_cut_and_says_how_much_is_left():
     shown = core._show("x" * 10_000)
     assert len(shown) < 2100 and "more characters" in shown
+
+
+def test_salted_text_moves_the_order_of_a_set_of_strings_and_equals_the_plain_text():
+    from dsworkbook.checkers.replicas import Version
+
+    names = {f"n{i}" for i in range(12)}
+    orders = {tuple(str(x) for x in core.salted(names, salt)) for salt in range(1, 6)}
+    assert len(orders) > 1 and all(set(o) == names for o in orders)
+    v = Version("x", (("n1", 1), ("n2", 0)), "n1")
+    assert core.salted(v, 3) == v and type(core.salted(v, 3).node) is core.SaltedStr
+
+
+def _first_of_set_check(answer):
+    for case, names in grading.random_cases(3, 20, lambda rng: sorted({f"r{rng.randrange(30)}" for _ in range(6)})):
+        grading.same_everywhere(answer, set(names), input=names, case=case, salt_text=True)
+    return "the same pick in every world"
+
+
+def test_an_answer_that_picks_by_a_sets_order_is_rejected_with_salted_text(register):
+    register("zz-setorder", _first_of_set_check)
+    with pytest.raises(grading.WrongAnswer, match="run twice"):
+        grading.check("zz-setorder", lambda names: next(iter(names)))
+    grading.check("zz-setorder", lambda names: min(names))

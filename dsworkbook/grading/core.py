@@ -33,7 +33,9 @@ What every grader does (the rules that keep a wrong answer from passing):
 * **Hidden nondeterminism.** :func:`same_everywhere` runs the answer in two *worlds* that differ
   in what a correct answer must not depend on - the salt of ``hash()`` on strings (it differs
   from process to process), the state of the global ``random`` module, and the wall clock - and
-  rejects an answer whose result changes.
+  rejects an answer whose result changes. With ``salt_text=True`` the strings inside the
+  arguments become :class:`SaltedStr` s hashed differently in each world, so an answer that
+  leans on the iteration order of a set or dict of strings changes too.
 * **Budgets.** :func:`check` runs every grader under a time budget (``seconds``) and an event
   budget for the simulations it runs (``events``); a runaway answer fails with a message that
   says what grew, instead of hanging the cell.
@@ -51,6 +53,7 @@ from these.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 import os
 import random
@@ -60,7 +63,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from dsworkbook.errors import ConfigError, NodeError, OutOfBudget
 from dsworkbook.sim import budget as _budget
@@ -81,6 +84,8 @@ __all__ = [
     "in_simulation",
     "need_callable",
     "same_everywhere",
+    "SaltedStr",
+    "salted",
     "random_cases",
     "UNANSWERED",
     "DEFAULT_SECONDS",
@@ -313,20 +318,64 @@ def _world(n: int) -> Iterator[None]:
         random.setstate(state)
 
 
+class SaltedStr(str):
+    """A string whose hash depends on a salt, as a ``str``'s hash depends on the Python process.
+
+    It equals the plain string and prints like it; only its hash - and so its place in the
+    iteration order of a set or a dict - moves with the salt. :func:`salted` builds them.
+    """
+
+    __slots__ = ("salt",)
+
+    def __new__(cls, text: str, salt: int) -> "SaltedStr":
+        obj = super().__new__(cls, text)
+        obj.salt = salt
+        return obj
+
+    def __hash__(self) -> int:
+        return _REAL_HASH(("dsworkbook-salted", self.salt, str(self)))
+
+    def __reduce__(self) -> Any:
+        return (SaltedStr, (str(self), self.salt))
+
+
+def salted(value: Any, salt: int) -> Any:
+    """``value`` with every string inside it (in tuples, lists, dicts, sets, dataclasses) a :class:`SaltedStr`."""
+    if isinstance(value, str):
+        return SaltedStr(str(value), salt)
+    if isinstance(value, tuple):
+        items = [salted(v, salt) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    if isinstance(value, list):
+        return [salted(v, salt) for v in value]
+    if isinstance(value, dict):
+        return type(value)((salted(k, salt), salted(v, salt)) for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return type(value)(salted(v, salt) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: salted(getattr(value, f.name), salt)
+                                             for f in dataclasses.fields(value) if f.init})
+    return value
+
+
 def same_everywhere(fn: Callable[..., T], *args: Any, input: Any = None, case: str = "a case",
-                    same: Callable[[Any, Any], bool] | None = None, **kwargs: Any) -> T:
+                    same: Callable[[Any, Any], bool] | None = None, salt_text: bool = False,
+                    **kwargs: Any) -> T:
     """Call the learner's ``fn`` in two worlds and fail unless both calls give the same result.
 
     The worlds differ in the salt of ``hash()`` on strings (which differs from process to
     process in real Python), the global ``random`` module's state and the wall clock; an answer
-    that leans on any of them would disagree with itself on two machines. ``fn`` must build
-    everything it returns afresh (a function of its arguments, or a whole simulation run);
-    ``same`` compares the two results (``==`` by default). Returns the first result.
+    that leans on any of them would disagree with itself on two machines. With ``salt_text``
+    the strings inside ``args`` and ``kwargs`` are salted per world too (:func:`salted`), which
+    moves the iteration order of sets and dicts of strings. ``fn`` must build everything it
+    returns afresh (a function of its arguments, or a whole simulation run); ``same`` compares
+    the two results (``==`` by default). Returns the first result.
     """
     results = []
     for n in (1, 2):
+        call_args, call_kwargs = (salted(args, n), salted(kwargs, n)) if salt_text else (args, kwargs)
         with _world(n):
-            results.append(attempt(fn, *args, input=input, case=case, **kwargs))
+            results.append(attempt(fn, *call_args, input=input, case=case, **call_kwargs))
     first, second = results
     equal = same(first, second) if same is not None else first == second
     if not equal:

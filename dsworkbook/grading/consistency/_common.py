@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from dsworkbook.checkers.history import History
 from dsworkbook.grading.core import fail
 from dsworkbook.grading.core import need_callable as need_callable  # re-exported for this theme's graders
 
-__all__ = ["need_callable", "need_dict", "need_letter", "graded_why", "variant", "Salted", "salter"]
+__all__ = ["need_callable", "need_dict", "need_letter", "graded_why", "variant"]
 
 
 def need_dict(answer: Any, keys: list[str], what: str) -> dict[str, Any]:
@@ -58,37 +57,4 @@ def variant(h: History, index: int, outcome: str, *, at_invoke: bool = False) ->
             op = dataclasses.replace(op, outcome=outcome, complete_time=end)
         ops.append(op)
     return History(ops)
-
-
-class Salted(str):
-    """A string whose hash depends on a salt, as ``str``'s does on the Python process it runs in.
-
-    Built into a grader's inputs with a different salt in each world of
-    :func:`~dsworkbook.grading.core.same_everywhere`, it makes an answer that leans on hashing
-    (a set's iteration order, ``hash(version)``) give different results in the two worlds.
-    """
-
-    __slots__ = ("salt",)
-
-    def __new__(cls, text: str, salt: int) -> "Salted":
-        s = super().__new__(cls, text)
-        s.salt = salt
-        return s
-
-    def __hash__(self) -> int:
-        return hash((str(self), "salted", self.salt))
-
-    def __reduce__(self) -> Any:
-        return (Salted, (str(self), self.salt))
-
-
-def salter() -> Callable[[Any], Callable[[Any], Any]]:
-    """A factory of salting functions: each call of the factory's result uses the next salt."""
-    counter = itertools.count(1)
-
-    def next_salt() -> Callable[[Any], Any]:
-        salt = next(counter)
-        return lambda v: Salted(v, salt) if isinstance(v, str) else v
-
-    return next_salt
 

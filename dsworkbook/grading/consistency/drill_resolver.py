@@ -8,7 +8,7 @@ from typing import Any, Callable
 from dsworkbook.checkers.history import from_sim_history
 from dsworkbook.checkers.models import check_convergence, check_read_your_writes
 from dsworkbook.checkers.replicas import Version, dominates, gossip_run
-from dsworkbook.grading.consistency._common import need_callable, salter
+from dsworkbook.grading.consistency._common import need_callable
 from dsworkbook.grading.core import attempt, exercise, fail, random_cases, same_everywhere
 
 UNIT_SEEDS = tuple(range(700, 740))
@@ -122,16 +122,7 @@ def _check_set(resolve: Callable[..., Any], versions: list[Version], case: str, 
 
 def _worlds(resolve: Callable[..., Any], versions: list[Version], case: str) -> None:
     """Resolve the set twice, in two worlds, with strings hashed differently in each (as in two processes)."""
-    salt = salter()
-
-    def run() -> tuple[Any, Any, Any]:
-        s = salt()
-        mine = [Version(s(v.value), tuple((s(n), c) for n, c in v.clock), s(v.node)) for v in versions]
-        got = resolve(mine)
-        return (str(got.value), tuple((str(n), c) for n, c in got.clock), str(got.node)) \
-            if isinstance(got, Version) else got
-
-    same_everywhere(run, input=versions, case=case)
+    same_everywhere(resolve, list(versions), input=versions, case=case, salt_text=True)
 
 
 def _unit_checks(resolve: Any) -> int:

@@ -8,7 +8,7 @@ offsets, on several seeds, and must:
 1. give the same trace twice for the same seed (it draws only from ``self.rng``), and the same
    trace in two *worlds* that differ in ``hash()`` salts, the global ``random`` state and the
    wall clock (:func:`~dsworkbook.grading.core.same_everywhere`), and in two runs whose node ids
-   hash differently (:class:`_SaltedId`: the way strings hash differently in two Python
+   hash differently (:class:`~dsworkbook.grading.core.SaltedStr`: the way strings hash differently in two Python
    processes, so an order taken from a ``set`` of peers changes): a ``hash()``, a set's order, a
    generator seeded from the clock all fail here;
 2. make different choices on different seeds (it does not hide a private, fixed generator, nor
@@ -23,10 +23,9 @@ offsets, on several seeds, and must:
 
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
-from dsworkbook.grading.core import exercise, fail, same_everywhere
+from dsworkbook.grading.core import SaltedStr, exercise, fail, same_everywhere
 from dsworkbook.grading.network._common import _need_callable, _run
 from dsworkbook.sim import Node, Simulation
 from dsworkbook.sim.examples import NaiveGossip
@@ -60,27 +59,10 @@ OFFSETS = {"n2": 250.0, "n3": -40.0, "n5": 1_000.0}
 UNTIL = 400.0
 
 
-class _SaltedId(str):
-    """A node id whose hash depends on a salt, as a string's hash depends on the Python process.
-
-    It equals the plain string; only its hash (and so its place in a set or dict's order) moves.
-    """
-
-    __slots__ = ("salt",)
-
-    def __new__(cls, text: str, salt: int) -> "_SaltedId":
-        obj = super().__new__(cls, text)
-        obj.salt = salt
-        return obj
-
-    def __hash__(self) -> int:
-        return builtins.hash(("dsworkbook-node-id", self.salt, str(self)))
-
-
 def _salts_that_reorder() -> list[int]:
     """Salts under which a set of the node ids iterates in different orders (found, not assumed)."""
     def order(salt: int) -> list[str]:
-        return [str(n) for n in set(_SaltedId(n, salt) for n in NODES)]
+        return [str(n) for n in set(SaltedStr(n, salt) for n in NODES)]
 
     salts = [1]
     for salt in range(2, 500):
@@ -92,7 +74,7 @@ def _salts_that_reorder() -> list[int]:
 
 
 def _run_gossip(cls: type, seed: int, salt: int | None = None) -> Simulation:
-    ids = [n if salt is None else _SaltedId(n, salt) for n in NODES]
+    ids = [n if salt is None else SaltedStr(n, salt) for n in NODES]
     sim = Simulation(seed=seed, latency=(1, 10))
     for n in ids:
         sim.add_node(n, cls)
