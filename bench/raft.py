@@ -9,7 +9,8 @@ Prints, for a 5-server cluster under a closed-loop load of 20 clients:
   2 processes - the target is at most 5 minutes on 2 cores).
 
 Run ``python bench/raft.py`` (``--seeds 200`` for a shorter campaign, ``--no-campaign`` to skip
-it). Timings vary with the machine and its load; nothing here is asserted.
+it, ``--backoff term`` to run the campaign with the back-off optimisation of §5.3). Timings vary
+with the machine and its load; nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import time
 
 from dsworkbook.consensus.fuzzing import fuzz_raft
-from dsworkbook.consensus.raft import RaftConfig, raft_sim
+from dsworkbook.consensus.raft import BACKOFFS, RaftConfig, raft_sim
 
 MODES = {"stop-and-wait": (1, False), "batching (32)": (32, False), "pipelining (8)": (1, True),
          "batching + pipelining": (32, True)}
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=1000, help="seeds in the fuzz campaign (default 1000)")
     parser.add_argument("--processes", type=int, default=2, help="processes for the campaign (default 2)")
     parser.add_argument("--no-campaign", action="store_true", help="skip the fuzz campaign")
+    parser.add_argument("--backoff", default="length", choices=sorted(BACKOFFS),
+                        help="the leader's back-off after a refused AppendEntries in the campaign (§5.3; default "
+                             "length)")
     args = parser.parse_args(argv)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print("5 servers, 20 closed-loop clients, 5 s of simulated time, seed 1")
@@ -56,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     per_seed = (time.perf_counter() - started) / report.seeds
     print(f"fuzz: {1 / per_seed:.1f} seeds/s in one process ({report.summary()})")
     if not args.no_campaign:
-        report = fuzz_raft(args.seeds, processes=args.processes, shrink_first=False)
-        print(f"campaign: {report.summary()} in {report.seconds:.0f} s with {args.processes} processes "
-              f"({report.seeds / report.seconds:.1f} seeds/s)")
+        report = fuzz_raft(args.seeds, processes=args.processes, shrink_first=False,
+                           options={"backoff": args.backoff})
+        print(f"campaign (backoff {args.backoff!r}): {report.summary()} in {report.seconds:.0f} s with "
+              f"{args.processes} processes ({report.seeds / report.seconds:.1f} seeds/s)")
     return 0
 
 

@@ -36,6 +36,15 @@ def test_merge_keeps_agreeing_entries_and_truncates_at_the_first_conflict(terms,
     assert tuple(e.term for e in log.entries) == result
 
 
+def test_the_first_index_of_a_term_is_where_its_run_of_entries_starts():
+    log = log_of(1, 1, 2, 2, 2, 3)
+    assert [log.first_index_of_term(i) for i in range(1, 7)] == [1, 1, 3, 3, 3, 6]
+    with pytest.raises(IndexError):
+        log.first_index_of_term(7)
+    with pytest.raises(IndexError):
+        log.first_index_of_term(0)
+
+
 def test_term_at_is_zero_before_the_log_and_none_past_it():
     log = log_of(1, 3)
     assert (log.term_at(0), log.term_at(2), log.term_at(3)) == (0, 3, None)
@@ -53,6 +62,7 @@ def test_term_at_is_zero_before_the_log_and_none_past_it():
     ({"heartbeat": 200}, "shorter than the lowest election timeout"),
     ({"max_batch": 0}, "max_batch"),
     ({"variant": "sloppy"}, "unknown variant"),
+    ({"backoff": "binary"}, "unknown backoff"),
 ])
 def test_a_bad_configuration_says_what_to_fix(kwargs, words):
     with pytest.raises(ConfigError, match=words.replace("(", r"\(").replace(")", r"\)")):
@@ -184,3 +194,36 @@ def test_frames_show_the_network_state():
     fr = frames(sim, step=50)
     assert fr[10].network == "connected"
     assert fr[14].network.startswith("partition") and fr[-1].network == "connected"
+
+
+# -- scenarios for the commit rule and the back-off ---------------------------------------------------------
+
+
+def test_figure8_with_no_ops_is_safe_with_raft_and_broken_by_counting_replicas():
+    from dsworkbook.consensus.raft.scenarios import FIGURE8_NOOP_STEPS, figure8
+
+    good, bad = figure8(noop=True), figure8("commit_old_term_by_count", noop=True)
+    assert check_safety(good).ok and len(FIGURE8_NOOP_STEPS) == 4
+    broken = check_safety(bad).violations[0]
+    assert broken.property == "leader completeness" and "index 2" in broken.message
+    # every new leader appended its no-op: the last leader's log starts with term 1, 2 (n5's no-op), 4
+    assert [e.term for e in good.node("n5").log.entries][:3] == [1, 2, 4]
+
+
+def test_figure7_refuses_an_unknown_follower():
+    from dsworkbook.consensus.raft.scenarios import figure7
+
+    with pytest.raises(ConfigError, match="a-f"):
+        figure7("g")
+
+
+def test_messages_have_a_kind_and_a_short_label_for_diagrams():
+    from dsworkbook.consensus.raft import (AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply,
+                                           message_kind, message_label)
+
+    assert message_label(RequestVote(2, "n1", 0, 0)) == ("RequestVote", "RV t2")
+    assert message_label(RequestVoteReply(2, False)) == ("RequestVote reply", "vote no")
+    assert message_label(AppendEntries(3, "n1", 4, 2, (Entry(3, None),) * 2, 1)) == ("AppendEntries", "AE t3 +2")
+    assert message_label(AppendEntries(3, "n1", 4, 2, (), 1)) == ("AppendEntries (heartbeat)", "beat t3")
+    assert message_label(AppendEntriesReply(3, True, 6, 6)) == ("AppendEntries reply", "ok 6")
+    assert message_kind("other") == "str"

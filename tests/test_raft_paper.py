@@ -335,12 +335,72 @@ def test_when_a_leader_comes_to_power_it_initializes_next_index_just_after_its_l
 
 def test_after_a_rejection_the_leader_decrements_next_index_and_retries():
     """§5.3: "After a rejection, the leader decrements nextIndex and retries the AppendEntries RPC." With the
-    hint of the follower's last index it skips straight past the end of a short log."""
+    hint of the follower's last index (the default back-off, "length") it skips straight past the end of a short
+    log."""
     h = leader(THREE, term=2, log=entries(1, 1, 1, 1))  # no-op at 5
     retry = h.sent(h.deliver("n2", AppendEntriesReply(2, False, 4, 9)), AppendEntries)
     assert [(d, m.prev_log_index) for d, m in retry] == [("n2", 3)]
     short = h.sent(h.deliver("n3", AppendEntriesReply(2, False, 4, 1)), AppendEntries)
     assert [(d, m.prev_log_index) for d, m in short] == [("n3", 1)]
+
+
+def leader_with(backoff: str, log=entries(1, 1, 1, 1)) -> RaftHarness:
+    h = RaftHarness("n1", THREE, term=1, log=log, config=RaftConfig(backoff=backoff))
+    h.fire("election")
+    for voter in THREE[1:]:
+        h.deliver(voter, RequestVoteReply(2, True))
+    h.history.clear()
+    return h
+
+
+def test_with_the_basic_rule_the_leader_goes_back_one_entry_per_rejection_even_past_a_short_log():
+    """§5.3, the rule as stated: "the leader decrements nextIndex" - one entry per round trip (backoff="one")."""
+    h = leader_with("one")
+    short = h.sent(h.deliver("n3", AppendEntriesReply(2, False, 4, 1, 0, 2)), AppendEntries)
+    assert [(d, m.prev_log_index) for d, m in short] == [("n3", 3)]
+
+
+def test_when_rejecting_the_follower_includes_the_term_of_the_conflicting_entry_and_the_first_index_of_that_term():
+    """§5.3: "when rejecting an AppendEntries request, the follower can include the term of the conflicting entry
+    and the first index it stores for that term." With no entry at prev_log_index there is no conflicting entry:
+    the hint is term 0 and the index just past the follower's log."""
+    h = RaftHarness(term=3, log=entries(1, 1, 2, 2, 2))
+    (_, reply), = h.sent(h.deliver("n2", AppendEntries(3, "n2", 4, 3, (), 0)), AppendEntriesReply)
+    assert (reply.success, reply.index, reply.conflict_term, reply.conflict_index) == (False, 4, 2, 3)
+    (_, short), = h.sent(h.deliver("n2", AppendEntries(3, "n2", 9, 3, (), 0)), AppendEntriesReply)
+    assert (short.conflict_term, short.conflict_index) == (0, 6)
+
+
+def test_with_this_information_the_leader_bypasses_all_the_conflicting_entries_in_that_term():
+    """§5.3: "With this information, the leader can decrement nextIndex to bypass all of the conflicting entries
+    in that term" (backoff="term"): the next request's prev_log_index is just before the term's first index."""
+    h = leader_with("term", entries(1, 1, 4, 4, 4, 4))  # no-op at 7
+    retry = h.sent(h.deliver("n2", AppendEntriesReply(2, False, 6, 7, 3, 3)), AppendEntries)
+    assert [(d, m.prev_log_index) for d, m in retry] == [("n2", 2)]
+    no_hint = h.sent(h.deliver("n3", AppendEntriesReply(2, False, 6, 9)), AppendEntries)  # a reply without the hint
+    assert [(d, m.prev_log_index) for d, m in no_hint] == [("n3", 5)]
+
+
+def test_one_append_entries_rpc_is_required_for_each_term_with_conflicting_entries_rather_than_one_per_entry():
+    """§5.3: "one AppendEntries RPC will be required for each term with conflicting entries, rather than one RPC
+    per entry." Figure 7's follower (f) holds five conflicting entries of term 3 and three of term 2."""
+    from dsworkbook.consensus.raft.scenarios import backoff_table
+
+    table = backoff_table("f").set_index("backoff")
+    assert table.loc["term", "refused"] == 2  # one per conflicting term: 3, then 2
+    assert table.loc["one", "refused"] == table.loc["length", "refused"] == 7  # one per entry, indexes 10 down to 4
+    assert table["follower's log after"].nunique() == 1
+
+
+@pytest.mark.parametrize("backoff", ["one", "length", "term"])
+@pytest.mark.parametrize("follower", list("abcdef"))
+def test_every_back_off_rule_brings_every_follower_of_figure7_to_the_leaders_log(backoff, follower):
+    """§5.3: whichever rule moves nextIndex, the consistency check decides what is appended: the same result."""
+    from dsworkbook.consensus.raft.scenarios import figure7
+
+    sim = figure7(follower, backoff=backoff)
+    n1, n2 = sim.node("n1"), sim.node("n2")
+    assert n1.is_leader and n2.log.entries == n1.log.entries and check_safety(sim).ok
 
 
 FIGURE7 = {  # the leader (term 8) and followers (a)-(f) of Figure 7, as the terms of their entries

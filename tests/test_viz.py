@@ -235,11 +235,50 @@ def test_a_simulation_is_drawn_with_one_arrow_per_copy_of_its_trace():
     (dict(start="soon"), "start must be a time in ms"),
     (dict(max_messages=0), "max_messages must be a positive int"),
     (dict(ax="not an axes"), "ax must be a matplotlib Axes"),
+    (dict(label="yes"), "label must be True, False or a function"),
+    (dict(label=True, max_labels=-1), "max_labels must be an int >= 0"),
 ])
 def test_bad_arguments_raise_clear_errors(kwargs, message):
     with pytest.raises(ConfigError) as info:
         spacetime(known_trace(), **kwargs)
     assert message in str(info.value)
+
+
+# -- message kinds -----------------------------------------------------------------------------
+
+
+def labels(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts if t.get_gid() == "spacetime:label"]
+
+
+def test_labels_colour_delivered_messages_by_kind_and_name_each_kind_in_the_legend():
+    ax = spacetime(known_trace(), label=True, ax=new_axes())
+    # m1 and m3 (first copy) are delivered; the message text is a str, so each kind is "str"
+    assert count(ax, "spacetime:delivered:str") == 2 and count(ax, "spacetime:delivered") == 0
+    assert count(ax, "spacetime:duplicate") == 1 and count(ax, "spacetime:loss") == 1  # fates keep their colours
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == "str" and "dropped: loss" in legend
+    assert len(labels(ax)) == 6  # one per arrow: 2 delivered, 1 duplicate, 3 drops
+
+
+def test_a_label_function_names_kinds_and_arrow_texts_and_many_arrows_keep_only_the_legend():
+    kind = lambda m: ("even" if int(m[1:]) % 2 == 0 else "odd", f"#{m}")  # noqa: E731
+    ax = spacetime(known_trace(), label=kind, ax=new_axes())
+    assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"odd"}
+    assert sorted(labels(ax)) == sorted(["#m1", "#m3", "#m3", "#m2", "#m4", "#m5"])
+    quiet = spacetime(known_trace(), label=kind, max_labels=3, ax=new_axes())
+    assert labels(quiet) == [] and "odd" in [t.get_text() for t in quiet.get_legend().get_texts()]
+
+
+def test_a_raft_election_is_labelled_with_its_message_types():
+    from dsworkbook.consensus.raft import message_label, raft_sim
+
+    sim = raft_sim(3)
+    sim.run(until=260)
+    ax = spacetime(sim, label=message_label, ax=new_axes())
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"RequestVote", "RequestVote reply", "AppendEntries reply"} <= legend
+    assert any(g.startswith("spacetime:delivered:RequestVote") for g in by_gid(ax))
 
 
 def test_unknown_nodes_list_the_known_ones():

@@ -76,3 +76,17 @@ def test_the_paxos_panel_shows_a_duel_then_a_decision():
     assert p.error is None and len(p.result.table) == 3
     assert bytes(p.diagram.value).startswith(PNG)
     assert repr(p).startswith("PaxosDuel(proposers=3")
+
+
+def test_the_cluster_view_names_every_kind_of_message_dot_in_a_legend(scope):
+    from matplotlib.figure import Figure
+
+    from dsworkbook.widgets.raft import draw_frame
+
+    fig = Figure()
+    axes = (fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2))
+    draw_frame(scope.seek(300), axes)
+    legend = axes[0].get_legend()
+    assert legend.get_gid() == "raftscope:messages"
+    assert [t.get_text() for t in legend.get_texts()] == ["RequestVote", "RequestVote reply", "AppendEntries",
+                                                         "AppendEntries reply", "will be lost"]

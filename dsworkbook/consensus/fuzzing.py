@@ -2,10 +2,10 @@
 
 Theory of operation
 -------------------
-One Raft fuzz run (:func:`raft_run`) builds a 5-server cluster serving the key-value store to
-five clients, applies a fault schedule for :data:`FAULT_PHASE` ms, then repairs everything (heal
-the network, end loss and duplication, restart crashed servers) and lets it settle for
-:data:`SETTLE` ms. Two verdicts come out of every run, the always/sometimes pair of
+One Raft fuzz run (:func:`raft_run`) builds a 5-server cluster (or ``servers`` servers) serving
+the key-value store to five clients, applies a fault schedule for :data:`FAULT_PHASE` ms, then
+repairs everything (heal the network, end loss and duplication, restart crashed servers) and lets
+it settle for :data:`SETTLE` ms. Two verdicts come out of every run, the always/sometimes pair of
 :func:`dsworkbook.sim.fuzz`:
 
 * *always*: the five safety properties, checked from the trace
@@ -22,14 +22,16 @@ elections, 20 ms heartbeats) so that a run of a few seconds sees dozens of terms
 
 :func:`fuzz_raft` runs a campaign, optionally in several processes (seeds are independent),
 and shrinks the first violation to its smallest failing schedule;
-:func:`explain` turns a violation into plain words.
+:func:`explain` turns a violation into plain words. ``options`` sets further
+:class:`~dsworkbook.consensus.raft.RaftConfig` fields for every server of a campaign - for
+instance ``{"backoff": "term"}`` to fuzz the back-off optimisation of §5.3.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from dsworkbook.consensus.raft import RaftConfig, server_ids
 from dsworkbook.consensus.raft_invariants import check_safety, first_violation
@@ -77,17 +79,21 @@ def repair(sim: Simulation, servers: Iterable[str] = SERVERS) -> None:
 
 
 def raft_run(seed: int, schedule: FaultSchedule, *, variant: str = "correct", config: RaftConfig | None = None,
-             clients: int = CLIENTS, ops: int = OPS, node_class: Any = None, store: Any = None) -> Simulation:
+             clients: int = CLIENTS, ops: int = OPS, node_class: Any = None, store: Any = None, servers: int = 5,
+             options: Mapping[str, Any] | None = None) -> Simulation:
     """One fuzz run (see the module docstring); deterministic in (seed, schedule).
 
-    ``node_class`` and ``store`` swap in another server class or state machine (exercises do).
+    ``node_class`` and ``store`` swap in another server class or state machine (exercises do);
+    ``servers`` sizes the cluster (``n1..nN``; draw its schedule with ``raft_schedule(seed,
+    server_ids(N))``); ``options`` are further RaftConfig fields (ignored when ``config`` is given).
     """
     extra = {"store": store} if store is not None else {}
-    sim = kv_sim(seed, clients=clients, ops=ops, config=config or raft_config(variant), client_timeout=100.0,
+    config = config or raft_config(variant, **dict(options or {}))
+    sim = kv_sim(seed, clients=clients, ops=ops, servers=servers, config=config, client_timeout=100.0,
                  think=10.0, node_class=node_class, **extra)
     schedule.apply_to(sim)
     sim.run(until=FAULT_PHASE)
-    repair(sim)
+    repair(sim, server_ids(servers))
     sim.run(until=FAULT_PHASE + SETTLE)
     return sim
 
@@ -98,48 +104,58 @@ def raft_progress(sim: Simulation) -> bool:
 
 
 def _campaign(seeds: Sequence[int], variant: str, shrink_first: bool, stop_after: int | None,
-              on_seed: Callable[[int, FuzzReport], None] | None = None) -> FuzzReport:
-    return fuzz(functools.partial(raft_run, variant=variant), first_violation, seeds=seeds, schedule=raft_schedule,
-                progress=raft_progress, shrink_first=shrink_first, stop_after=stop_after, on_seed=on_seed)
+              on_seed: Callable[[int, FuzzReport], None] | None = None,
+              options: Mapping[str, Any] | None = None) -> FuzzReport:
+    return fuzz(functools.partial(raft_run, variant=variant, options=options), first_violation, seeds=seeds,
+                schedule=raft_schedule, progress=raft_progress, shrink_first=shrink_first, stop_after=stop_after,
+                on_seed=on_seed)
 
 
 def fuzz_raft(seeds: int | Iterable[int], *, variant: str = "correct", processes: int = 1, shrink_first: bool = True,
               stop_after: int | None = None, max_shrink_runs: int = 200,
-              on_seed: Callable[[int, FuzzReport], None] | None = None) -> FuzzReport:
+              on_seed: Callable[[int, FuzzReport], None] | None = None,
+              options: Mapping[str, Any] | None = None) -> FuzzReport:
     """Run the Raft campaign on ``seeds`` (an int N means seeds 0..N-1).
 
     With ``processes`` > 1 the seeds are split over that many processes; the first violation
     (lowest seed) is then shrunk here. ``on_seed(seed, report)`` is called as seeds finish.
+    ``options`` are further RaftConfig fields for every server (e.g. ``{"backoff": "term"}``).
     """
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
         raise ConfigError(f"processes must be an int >= 1, got {processes!r}")
-    raft_config(variant)  # reject an unknown variant before any work
+    options = dict(options or {})
+    if "variant" in options:
+        raise ConfigError("pass the variant as variant=..., not inside options")
+    try:
+        raft_config(variant, **options)  # reject an unknown variant or option before any work
+    except TypeError as exc:
+        raise ConfigError(f"options must be RaftConfig fields: {exc}") from None
     if processes == 1 or len(seed_list) < 2 * processes:
-        report = _campaign(seed_list, variant, False, stop_after, on_seed)
+        report = _campaign(seed_list, variant, False, stop_after, on_seed, options)
     else:
-        report = _parallel(seed_list, variant, processes, stop_after, on_seed)
+        report = _parallel(seed_list, variant, processes, stop_after, on_seed, options)
     if shrink_first and report.violations:
         first = report.violations[0]
-        run = functools.partial(raft_run, variant=variant)
+        run = functools.partial(raft_run, variant=variant, options=options)
         shrunk = shrink(first.schedule, lambda s: first_violation(run(first.seed, s)) is not None,
                         max_runs=max_shrink_runs)
         report.violations[0] = type(first)(first.seed, first.message, first.schedule, shrunk)
     return report
 
 
-def _chunk_worker(args: tuple[list[int], str]) -> FuzzReport:
-    seeds, variant = args
-    return _campaign(seeds, variant, False, None)
+def _chunk_worker(args: tuple[list[int], str, dict[str, Any]]) -> FuzzReport:
+    seeds, variant, options = args
+    return _campaign(seeds, variant, False, None, options=options)
 
 
 def _parallel(seeds: list[int], variant: str, processes: int, stop_after: int | None,
-              on_seed: Callable[[int, FuzzReport], None] | None) -> FuzzReport:
+              on_seed: Callable[[int, FuzzReport], None] | None, options: dict[str, Any] | None = None) -> FuzzReport:
     import multiprocessing as mp
     import time
 
     size = max(1, min(25, len(seeds) // (4 * processes)))
-    chunks = [(seeds[i:i + size], variant) for i in range(0, len(seeds), size)]
+    chunks = [(seeds[i:i + size], variant, dict(options or {})) for i in range(0, len(seeds), size)]
     total = FuzzReport()
     started = time.perf_counter()
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")

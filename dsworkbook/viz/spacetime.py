@@ -17,6 +17,13 @@ Theory of operation
   **pause** as a hatched band, and the periods when the network was **partitioned** or had a
   one-way cut as shaded columns labelled with the partition.
 
+With ``label=True`` (or a function of the message) every arrow also says **what kind of
+message** it carries: delivered messages are coloured by kind, the legend names each kind
+(``RequestVote``, ``AppendEntries``, their replies...), and when few enough arrows are drawn
+(``max_labels``) each carries a short text at its middle (its kind, or what the function says,
+e.g. ``RV t2`` for a RequestVote of term 2). Drops and duplicates keep their colours (they say
+what became of a message); their arrows are labelled too.
+
 Rules it keeps:
 
 * Arrows are drawn as one :func:`~matplotlib.axes.Axes.quiver` per category, not one patch
@@ -33,7 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from dsworkbook.errors import ConfigError, UnknownNodeError
 from dsworkbook.sim.kernel import Simulation
@@ -43,7 +50,7 @@ from dsworkbook.viz._axes import prepare_axes
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["spacetime", "DROP_CATEGORIES", "COLORS", "MARGINS"]
+__all__ = ["spacetime", "DROP_CATEGORIES", "COLORS", "KIND_COLORS", "MARGINS"]
 
 #: Colours of the diagram's categories (also used in legends elsewhere in the workbook).
 COLORS = {
@@ -58,6 +65,10 @@ COLORS = {
     "pause": "#7f7f7f",
     "partitioned": "#f5b7b1",
 }
+
+#: Colours given to message kinds, in the order the kinds first appear (``label=True``); none of
+#: them is a colour of a drop or a duplicate.
+KIND_COLORS = ("#1f5fa8", "#2ca02c", "#17becf", "#8c564b", "#bcbd22", "#e377c2", "#393b79", "#637939")
 
 #: How a drop reason from the trace maps to a drawn category.
 DROP_CATEGORIES = {"loss": "loss", "partition": "partition", "partition (in flight)": "partition",
@@ -87,6 +98,8 @@ class _Message:
     src: str
     dst: str
     outcomes: list[tuple[float, str, str]] = field(default_factory=list)  # (time, kind, reason)
+    kind: str = ""  # what the message is (label=...), e.g. "RequestVote"
+    text: str = ""  # what its arrow says (label=...), e.g. "RV t2"
 
 
 @dataclass
@@ -157,14 +170,33 @@ def _window(source: Simulation | Trace, records: list[tuple], start: float | Non
     return lo, hi
 
 
-def _gather(records: list[tuple], lanes: set[str], start: float, end: float) -> _Run:
+def _kind_of(label: bool | Callable[[Any], Any]) -> Callable[[Any], tuple[str, str]] | None:
+    """``msg -> (kind, text on its arrow)`` for ``label``; None when nothing is labelled."""
+    if label is False or label is None:
+        return None
+    if label is True:
+        return lambda msg: (type(msg).__name__, type(msg).__name__)
+    if callable(label):
+        def kind_and_text(msg: Any) -> tuple[str, str]:
+            got = label(msg)
+            if isinstance(got, tuple) and len(got) == 2:
+                return str(got[0]), str(got[1])
+            return str(got), str(got)
+        return kind_and_text
+    raise ConfigError(f"label must be True, False or a function message -> kind (or -> (kind, text)), "
+                      f"got {label!r}")
+
+
+def _gather(records: list[tuple], lanes: set[str], start: float, end: float,
+            kind_of: Callable[[Any], str] | None = None) -> _Run:
     """One pass over the trace: messages in the window between shown lanes, timers, faults."""
     msgs: dict[int, _Message] = {}
     run = _Run([], [], [], [])
     for t, kind, node, peer, mid, detail in records:
         if kind == "send":
             if start <= t <= end and node in lanes and peer in lanes:
-                msgs[mid] = m = _Message(mid, t, node, peer)
+                kind_text = kind_of(detail) if kind_of else ("", "")
+                msgs[mid] = m = _Message(mid, t, node, peer, kind=kind_text[0], text=kind_text[1])
                 run.messages.append(m)
         elif kind == "deliver" or kind == "drop":
             m = msgs.get(mid)
@@ -184,16 +216,33 @@ def _gather(records: list[tuple], lanes: set[str], start: float, end: float) -> 
 # -- drawing --------------------------------------------------------------------------------------
 
 
-def _draw_messages(ax: "Axes", messages: list[_Message], y: dict[str, float], nudge: float) -> list[str]:
-    """Arrows for every copy, one quiver per category; returns the categories drawn."""
+def _kind_colors(messages: list[_Message]) -> dict[str, str]:
+    """A colour per message kind, in the order the kinds first appear."""
+    colors: dict[str, str] = {}
+    for m in messages:
+        if m.kind and m.kind not in colors:
+            colors[m.kind] = KIND_COLORS[len(colors) % len(KIND_COLORS)]
+    return colors
+
+
+def _draw_messages(ax: "Axes", messages: list[_Message], y: dict[str, float], nudge: float,
+                   kinds: dict[str, str] | None = None, max_labels: int = 0) -> list[str]:
+    """Arrows for every copy, one quiver per category; returns the categories drawn.
+
+    With ``kinds`` (kind -> colour), a first delivered copy is drawn in its kind's colour, in the
+    category ``delivered:KIND``; with at most ``max_labels`` arrows, each is labelled with its kind.
+    """
     arrows: dict[str, list[tuple[float, float, float, float]]] = {}
     ends: dict[str, list[tuple[float, float]]] = {}
+    texts: list[tuple[float, float, str, str]] = []
     for m in messages:
         y0, y1 = y[m.src], y[m.dst]
         delivered = 0
         for t, kind, reason in sorted(m.outcomes):
             if kind == "deliver":
                 cat = "delivered" if delivered == 0 else "duplicate"
+                if cat == "delivered" and kinds:
+                    cat = f"delivered:{m.kind}"
                 delivered += 1
                 x1, y_end = t, y1
             else:
@@ -201,20 +250,36 @@ def _draw_messages(ax: "Axes", messages: list[_Message], y: dict[str, float], nu
                 x1 = t if t > m.sent else m.sent + nudge
                 y_end = y1 if cat == "node down" else y0 + 0.5 * (y1 - y0)
             arrows.setdefault(cat, []).append((m.sent, y0, x1 - m.sent, y_end - y0))
-            if cat != "delivered":
+            if not cat.startswith("delivered"):
                 ends.setdefault(cat, []).append((x1, y_end))
+            if kinds:
+                texts.append(((m.sent + x1) / 2, (y0 + y_end) / 2, m.text, _color(cat, kinds)))
     for cat, rows in arrows.items():
         x, yy, u, v = zip(*rows)
         q = ax.quiver(x, yy, u, v, angles="xy", scale_units="xy", scale=1, units="dots", width=1.3,
                       headwidth=4.5, headlength=6, headaxislength=5.5, minlength=0.5,
-                      color=COLORS[cat], zorder=3)
+                      color=_color(cat, kinds), zorder=3)
         q.set_gid(f"spacetime:{cat}")
     for cat, pts in ends.items():
         marker, size = ("D", 14) if cat == "duplicate" else ("x", 28)
         ex, ey = zip(*pts)
         s = ax.scatter(ex, ey, marker=marker, s=size, color=COLORS[cat], linewidths=1.4, zorder=4)
         s.set_gid(f"spacetime:{cat}-mark")
-    return [c for c in _LEGEND if c in arrows]
+    if kinds and len(texts) <= max_labels:
+        for tx, ty, text, color in texts:
+            label = ax.text(tx, ty, text, fontsize=6.5, color=color, ha="center", va="center", zorder=5,
+                            clip_on=True, bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
+            label.set_gid("spacetime:label")
+    drawn = [c for c in _LEGEND if c in arrows]
+    if kinds:
+        drawn = [f"delivered:{k}" for k in kinds if f"delivered:{k}" in arrows] + drawn
+    return drawn
+
+
+def _color(cat: str, kinds: dict[str, str] | None) -> str:
+    if cat.startswith("delivered:") and kinds:
+        return kinds[cat[len("delivered:"):]]
+    return COLORS[cat]
 
 
 def _bands(node_faults: list[tuple[float, str, str]], end: float) -> tuple[list, list]:
@@ -328,12 +393,16 @@ def _draw_timers(ax: "Axes", timers: list[tuple[float, str]], y: dict[str, float
 # -- the public function --------------------------------------------------------------------------
 
 
-def _legend(ax: "Axes", categories: list[str], extras: list[str]) -> None:
+def _legend(ax: "Axes", categories: list[str], extras: list[str], kinds: dict[str, str] | None = None) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles: list[Any] = []
     for c in categories:
+        if c.startswith("delivered:"):
+            handles.append(Line2D([], [], color=(kinds or {})[c[len("delivered:"):]], marker=">", markersize=5, lw=1.3,
+                                  label=c[len("delivered:"):]))
+            continue
         marker = {"delivered": ">", "duplicate": "D"}.get(c, "x")
         handles.append(Line2D([], [], color=COLORS[c], marker=marker, markersize=5, lw=1.3, label=_LEGEND[c]))
     if "timer" in extras:
@@ -370,28 +439,36 @@ def _nudge(messages: list[_Message], start: float, end: float) -> float:
 
 def spacetime(source: Simulation | Trace, *, nodes: Sequence[str] | None = None, start: float | None = None,
               end: float | None = None, ax: "Axes | None" = None, max_messages: int = 400,
-              title: str | None = None) -> "Axes":
+              title: str | None = None, label: bool | Callable[[Any], str] = False,
+              max_labels: int = 30) -> "Axes":
     """Draw the space-time diagram of a run (see the module docstring) and return its Axes.
 
     ``source`` is a :class:`Simulation` or its :class:`Trace`. ``nodes`` picks and orders the
     lanes (default: every node, in the order they were added). ``start``/``end`` bound the
     window in ms (default: the whole run). ``ax`` is cleared and redrawn; without it a new
-    figure is made.
+    figure is made. ``label=True`` names each message's kind (its class name) in the legend,
+    by colour, and - when at most ``max_labels`` arrows are drawn - on the arrow itself;
+    ``label=f`` uses ``f(message)`` as the kind, or, when ``f`` returns a pair, as (kind for the
+    legend, text on the arrow) - e.g. ``dw.consensus.raft.message_label``.
     """
     records = _records_of(source)
     lanes = _lanes(source, records, nodes)
     lo, hi = _window(source, records, start, end)
     if isinstance(max_messages, bool) or not isinstance(max_messages, int) or max_messages < 1:
         raise ConfigError(f"max_messages must be a positive int, got {max_messages!r}")
+    if isinstance(max_labels, bool) or not isinstance(max_labels, int) or max_labels < 0:
+        raise ConfigError(f"max_labels must be an int >= 0 (0: legend only), got {max_labels!r}")
+    kind_of = _kind_of(label)
     ax = prepare_axes(ax, (10, 4), MARGINS)
-    run = _gather(records, set(lanes), lo, hi)
+    run = _gather(records, set(lanes), lo, hi, kind_of)
     total = len(run.messages)
     if total > max_messages:
         hi = run.messages[max_messages].sent  # the axis stops where the first undrawn message starts
         run.messages = run.messages[:max_messages]
         run.timers = [(t, n) for t, n in run.timers if t <= hi]
     y = {n: float(len(lanes) - 1 - i) for i, n in enumerate(lanes)}
-    cats = _draw_messages(ax, run.messages, y, _nudge(run.messages, lo, hi))
+    kinds = _kind_colors(run.messages) if kind_of else None
+    cats = _draw_messages(ax, run.messages, y, _nudge(run.messages, lo, hi), kinds, max_labels)
     extras = _draw_bands(ax, run, y, lo, hi)
     if _draw_timers(ax, run.timers, y):
         extras.append("timer")
@@ -399,7 +476,7 @@ def spacetime(source: Simulation | Trace, *, nodes: Sequence[str] | None = None,
         extras.append("partitioned")
     _finish(ax, lanes, lo, hi)
     ax.set_title(_title(title, lo, hi, len(run.messages), total), fontsize="medium")
-    _legend(ax, cats, extras)
+    _legend(ax, cats, extras, kinds)
     return ax
 
 

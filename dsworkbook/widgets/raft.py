@@ -11,9 +11,10 @@ second.
 
 The picture, left: the five servers on a circle, coloured by role (leader green, candidate
 orange, follower blue, down grey, paused hatched) with their term, and every message in flight
-as a dot on its way (AppendEntries blue, replies light, RequestVote purple; red if it will be
-lost). Right: each server's log, one cell per entry coloured by term, committed entries solid,
-uncommitted pale, the newest 24 entries. Below: the five safety properties at that moment.
+as a dot on its way (AppendEntries blue, RequestVote purple, their replies lighter; red if it
+will be lost), named in a legend below. Right: each server's log, one cell per entry coloured by
+term, committed entries solid, uncommitted pale, the newest 24 entries. Below: the five safety
+properties at that moment.
 
 The buttons act **at the slider's time**: crash the leader, restart what is down, isolate the
 leader, heal the network. Each adds a timed action and runs the scenario again from the seed;
@@ -41,6 +42,10 @@ STEP = 5.0
 ROLE_COLORS = {"leader": "#2e8b57", "candidate": "#e67e22", "follower": "#1f5fa8", "down": "#bdbdbd"}
 MESSAGE_COLORS = {"AppendEntries": "#1f5fa8", "AppendEntriesReply": "#8fb4e3", "RequestVote": "#8e44ad",
                   "RequestVoteReply": "#c39bd3"}
+#: what the legend calls each kind of dot
+MESSAGE_NAMES = {"RequestVote": "RequestVote", "RequestVoteReply": "RequestVote reply",
+                 "AppendEntries": "AppendEntries", "AppendEntriesReply": "AppendEntries reply"}
+LOST = "#c0392b"
 LOG_WINDOW = 24
 _WIDE: dict[str, Any] = {"style": {"description_width": "90px"}, "layout": {"width": "300px"}}
 
@@ -57,8 +62,9 @@ def _draw_cluster(ax: Any, frame: Frame) -> None:
     for m in frame.messages:
         (x0, y0), (x1, y1) = pos[m.src], pos[m.dst]
         p = min(max(m.progress, 0.0), 1.0)
-        color = "#c0392b" if m.fate == "dropped" else MESSAGE_COLORS.get(m.kind, "#7f8c8d")
+        color = LOST if m.fate == "dropped" else MESSAGE_COLORS.get(m.kind, "#7f8c8d")
         ax.plot([x0 + (x1 - x0) * p], [y0 + (y1 - y0) * p], "o", ms=5, color=color, zorder=2)
+    _message_legend(ax)
     for n in names:
         v = frame.servers[n]
         color = ROLE_COLORS["down"] if v.status == "down" else ROLE_COLORS.get(v.role, "#7f8c8d")
@@ -73,6 +79,18 @@ def _draw_cluster(ax: Any, frame: Frame) -> None:
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(f"t = {frame.time:.0f} ms · network: {frame.network}", fontsize=9)
+
+
+def _message_legend(ax: Any) -> None:
+    """Which message each colour of dot is (the same legend on every frame)."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", lw=0, ms=5, color=MESSAGE_COLORS[k], label=name)
+               for k, name in MESSAGE_NAMES.items()]
+    handles.append(Line2D([], [], marker="o", lw=0, ms=5, color=LOST, label="will be lost"))
+    legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=3, fontsize=6.5,
+                       frameon=False, handletextpad=0.2, columnspacing=0.8)
+    legend.set_gid("raftscope:messages")
 
 
 def _draw_logs(ax: Any, frame: Frame) -> None:

@@ -2,27 +2,30 @@
 
 ``dw.consensus.raft`` holds the complete protocol on the simulator: the messages of Figure 2,
 the log, the node with its roles as handler tables, elections, replication with batching and
-pipelining, the commit rule, a client, cluster helpers, a hand-driving harness for unit tests
-and the Figure 8 scenario. Safety checking lives in :mod:`dsworkbook.consensus.raft_invariants`,
-the key-value store on top in :mod:`dsworkbook.consensus.raft_kv`.
+pipelining, the commit rule, the back-off rules of §5.3 (``RaftConfig.backoff``), a client,
+cluster helpers, a hand-driving harness for unit tests, scripted scenarios (Figure 7, Figure 8
+with and without no-ops) and commit rules on trial (:mod:`~dsworkbook.consensus.raft.commit_rules`).
+Safety checking lives in :mod:`dsworkbook.consensus.raft_invariants`, the key-value store on top
+in :mod:`dsworkbook.consensus.raft_kv`.
 """
 
 from dsworkbook.consensus.raft.client import RaftClient
 from dsworkbook.consensus.raft.cluster import (client_ids, cluster_table, committed_commands, leaders, live_servers,
                                               log_terms, raft_sim, server_ids)
-from dsworkbook.consensus.raft.config import VARIANTS, RaftConfig
+from dsworkbook.consensus.raft.config import BACKOFFS, VARIANTS, RaftConfig
 from dsworkbook.consensus.raft.log import RaftLog, at_least_as_up_to_date
 from dsworkbook.consensus.raft.messages import (RAFT_MESSAGES, AppendEntries, AppendEntriesReply, Command, Entry,
-                                                NotLeader, RequestVote, RequestVoteReply)
+                                                NotLeader, RequestVote, RequestVoteReply, message_kind,
+                                                message_label)
 from dsworkbook.consensus.raft.node import CommandList, RaftNode
 from dsworkbook.consensus.raft.replication import majority_commit_index
 from dsworkbook.consensus.raft.roles import CANDIDATE, FOLLOWER, LEADER, ROLES, Role
 
 __all__ = [
-    "RaftNode", "RaftConfig", "VARIANTS", "RaftClient", "CommandList",
+    "RaftNode", "RaftConfig", "VARIANTS", "BACKOFFS", "RaftClient", "CommandList",
     "RaftLog", "at_least_as_up_to_date", "majority_commit_index",
     "Entry", "Command", "NotLeader", "RequestVote", "RequestVoteReply", "AppendEntries", "AppendEntriesReply",
-    "RAFT_MESSAGES", "Role", "FOLLOWER", "CANDIDATE", "LEADER", "ROLES",
+    "RAFT_MESSAGES", "message_kind", "message_label", "Role", "FOLLOWER", "CANDIDATE", "LEADER", "ROLES",
     "raft_sim", "server_ids", "client_ids", "leaders", "live_servers", "cluster_table", "log_terms",
     "committed_commands",
 ]

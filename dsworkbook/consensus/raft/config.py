@@ -5,7 +5,9 @@ Theory of operation
 :class:`RaftConfig` holds every knob in one frozen record that each node of a cluster shares:
 the randomized election timeout (§5.2), the heartbeat period, batching (``max_batch`` entries
 per AppendEntries) and pipelining (up to ``max_inflight`` AppendEntries in flight per
-follower instead of one), whether a new leader appends a no-op (§8), and a ``variant``.
+follower instead of one), how the leader backs off ``next_index`` after a refusal
+(``backoff``, one of :data:`BACKOFFS`), whether a new leader appends a no-op (§8), and a
+``variant``.
 
 A variant is a deliberately broken Raft, each a classic mistake, for "break it" experiments:
 the fuzzer (:mod:`dsworkbook.consensus.fuzzing`) must find each one and say which safety
@@ -18,7 +20,21 @@ from dataclasses import dataclass
 
 from dsworkbook.errors import ConfigError
 
-__all__ = ["RaftConfig", "VARIANTS"]
+__all__ = ["RaftConfig", "VARIANTS", "BACKOFFS"]
+
+#: name -> where the rule comes from and what the leader does after a refused AppendEntries.
+#: Back-off decides only how fast a follower's log is repaired, never what it ends up holding:
+#: the consistency check alone keeps the logs safe (§5.3), so every choice is safe.
+BACKOFFS: dict[str, str] = {
+    "one": "§5.3: 'After a rejection, the leader decrements nextIndex and retries' - one entry back per "
+           "round trip",
+    "length": "one entry back per round trip, but a follower whose log ends before prev_log_index is skipped "
+              "to just past its last index in one step (the follower's reply carries its last index; etcd's "
+              "raft does the same; not in the paper). The default",
+    "term": "§5.3, the optimisation at the end of the section: the follower returns the term of the conflicting "
+            "entry and the first index it stores for that term, and the leader skips that whole term - one "
+            "round trip per conflicting term instead of one per entry",
+}
 
 #: name -> what it gets wrong (and the sentence of the paper it breaks).
 VARIANTS: dict[str, str] = {
@@ -53,6 +69,7 @@ class RaftConfig:
     max_inflight: int = 8
     noop_on_election: bool = True
     variant: str = "correct"
+    backoff: str = "length"
 
     def __post_init__(self) -> None:
         try:
@@ -73,6 +90,8 @@ class RaftConfig:
                 raise ConfigError(f"{name} must be an int >= 1, got {v!r}")
         if self.variant not in VARIANTS:
             raise ConfigError(f"unknown variant {self.variant!r}; choose one of {list(VARIANTS)}")
+        if self.backoff not in BACKOFFS:
+            raise ConfigError(f"unknown backoff {self.backoff!r}; choose one of {list(BACKOFFS)} (see BACKOFFS)")
 
     @property
     def broken(self) -> bool:

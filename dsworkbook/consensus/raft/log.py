@@ -68,6 +68,16 @@ class RaftLog:
         """Up to ``count`` entries from index ``start`` on."""
         return tuple(self.entries[start - 1:start - 1 + count])
 
+    def first_index_of_term(self, index: int) -> int:
+        """The first index of the run of entries with the same term as the entry at ``index`` (1..last)."""
+        term = self.term_at(index)
+        if term is None or index == 0:
+            raise IndexError(f"log index {index} out of range 1..{len(self.entries)}")
+        first = index
+        while first > 1 and self.entries[first - 2].term == term:
+            first -= 1
+        return first
+
     def matches(self, prev_index: int, prev_term: int) -> bool:
         """The consistency check: does the log hold an entry at ``prev_index`` with ``prev_term``?"""
         return self.term_at(prev_index) == prev_term

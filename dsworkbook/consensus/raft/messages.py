@@ -11,9 +11,14 @@ then looks at the rest.
 Replies carry a little more than the paper's two fields, because nothing pairs a reply with
 its request on a network that loses, duplicates and reorders: an :class:`AppendEntriesReply`
 says which index it is about (``index``: the last index it now matches on success, the
-rejected ``prev_log_index`` on failure) and the follower's last index as a back-off hint
-(§5.3, the optimisation at the end of the section). A :class:`RequestVoteReply` names no
-candidate: a candidate counts replies of its own term only, by voter.
+rejected ``prev_log_index`` on failure). A refusal also carries two back-off hints, used
+according to ``RaftConfig.backoff`` (see :mod:`~dsworkbook.consensus.raft.replication`): the
+follower's last index (``last_log_index``: a log shorter than ``prev_log_index`` is skipped in
+one step - common practice, not in the paper) and, as §5.3 of the paper suggests at the end of
+the section, the term of the conflicting entry and the first index the follower stores for
+that term (``conflict_term``, ``conflict_index``; ``0`` means "no hint"). A
+:class:`RequestVoteReply` names no candidate: a candidate counts replies of its own term only,
+by voter.
 
 Log entries are :class:`Entry` records ``(term, command)``; a ``command`` of ``None`` is the
 no-op a new leader appends (§8). Client commands are :class:`Command` records carrying the
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, NewType
 
 __all__ = ["Term", "Index", "Entry", "Command", "NotLeader", "RequestVote", "RequestVoteReply",
-           "AppendEntries", "AppendEntriesReply", "TimeoutNow", "RAFT_MESSAGES"]
+           "AppendEntries", "AppendEntriesReply", "TimeoutNow", "RAFT_MESSAGES", "message_kind", "message_label"]
 
 Term = NewType("Term", int)
 Index = NewType("Index", int)
@@ -93,12 +98,20 @@ class AppendEntries:
 
 @dataclass(frozen=True, slots=True)
 class AppendEntriesReply:
-    """``success`` as in Figure 2; ``index`` says which request it answers (see the module doc)."""
+    """``success`` as in Figure 2; ``index`` says which request it answers (see the module doc).
+
+    On a refusal by the consistency check, ``conflict_term`` is the term of the follower's entry
+    at ``prev_log_index`` (0 if it has none) and ``conflict_index`` the first index it stores for
+    that term (its last index + 1 if it has no entry there): the hint of §5.3 that lets the leader
+    skip a whole term per round trip. Both are 0 when no hint is given.
+    """
 
     term: int
     success: bool
     index: int
     last_log_index: int
+    conflict_term: int = 0
+    conflict_index: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +124,40 @@ class TimeoutNow:
 
 
 RAFT_MESSAGES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply)
+
+
+def message_kind(msg: Any) -> str:
+    """What a message is, in a few words, for diagrams: ``RequestVote``, ``RequestVote reply``,
+    ``AppendEntries``, ``AppendEntries (heartbeat)`` (no entries), ``AppendEntries reply``; any
+    other message by its class name. Pass it as ``dw.viz.spacetime(sim, label=message_kind)``.
+    """
+    kind = type(msg)
+    if kind is AppendEntries:
+        return "AppendEntries" if msg.entries else "AppendEntries (heartbeat)"
+    if kind is RequestVoteReply:
+        return "RequestVote reply"
+    if kind is AppendEntriesReply:
+        return "AppendEntries reply"
+    return kind.__name__
+
+
+def message_label(msg: Any) -> tuple[str, str]:
+    """(kind, short text) of a message for a space-time diagram's legend and arrow.
+
+    The text says what matters at a glance: ``RV t2`` (a RequestVote of term 2), ``vote yes`` /
+    ``vote no``, ``AE t2 +3`` (AppendEntries of term 2 carrying 3 entries), ``beat t2`` (a
+    heartbeat), ``ok 7`` / ``no 5`` (an AppendEntries reply: matches up to 7 / refused
+    ``prev_log_index`` 5). Pass it as ``dw.viz.spacetime(sim, label=message_label)``.
+    """
+    kind = type(msg)
+    if kind is RequestVote:
+        text = f"RV t{msg.term}"
+    elif kind is RequestVoteReply:
+        text = "vote yes" if msg.vote_granted else "vote no"
+    elif kind is AppendEntries:
+        text = f"AE t{msg.term} +{len(msg.entries)}" if msg.entries else f"beat t{msg.term}"
+    elif kind is AppendEntriesReply:
+        text = f"ok {msg.index}" if msg.success else f"no {msg.index}"
+    else:
+        text = kind.__name__
+    return message_kind(msg), text

@@ -63,12 +63,13 @@ def measure_replication(seed: int = 1, *, max_batch: int = 1, pipeline: bool = F
 
 
 def replication_table(seed: int = 1, *, clients: int = 20, duration: float = 2000.0,
-                      fifo: bool = True) -> "pd.DataFrame":
-    """The four modes of :data:`MODES` on the same seed and load, one row each."""
+                      fifo: bool = True, latency: Any = (2, 6)) -> "pd.DataFrame":
+    """The four modes of :data:`MODES` on the same seed, load and links, one row each."""
     import pandas as pd
 
     rows = []
     for name, (batch, pipe) in MODES.items():
-        row = measure_replication(seed, max_batch=batch, pipeline=pipe, clients=clients, duration=duration, fifo=fifo)
+        row = measure_replication(seed, max_batch=batch, pipeline=pipe, clients=clients, duration=duration, fifo=fifo,
+                                  latency=latency)
         rows.append({"mode": name, **row})
     return pd.DataFrame(rows).set_index("mode")

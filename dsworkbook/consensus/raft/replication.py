@@ -7,8 +7,19 @@ The leader keeps, per follower, ``next_index`` (the next entry to send) and ``ma
 the new ones (``prev_log_index``, ``prev_log_term``); the follower accepts only if its log
 holds that entry - the **consistency check** - so by induction an accepted request leaves the
 follower's log identical to the leader's up to the last new entry (Log Matching, §5.3). On a
-rejection the leader **backs off** ``next_index`` (to the rejected index, or past the end of
-the follower's log if the reply's hint says it is shorter) and tries again.
+rejection the leader **backs off** ``next_index`` and tries again, by one of three rules
+(``RaftConfig.backoff``, see :data:`~dsworkbook.consensus.raft.config.BACKOFFS`):
+
+* ``"one"`` - one entry back per refusal, as §5.3 states the rule;
+* ``"length"`` (the default) - one entry back, but straight past the end of a follower's log
+  that is shorter than ``prev_log_index`` (the reply carries the follower's last index; etcd's
+  raft does the same);
+* ``"term"`` - the optimisation §5.3 describes at its end: the follower's refusal names the term
+  of its conflicting entry and the first index it stores for that term, and the leader moves
+  ``next_index`` to that index, skipping the whole term in one round trip.
+
+The back-off changes how many round trips a repair takes, never its result: whatever
+``next_index`` the leader tries, the consistency check refuses until the logs match.
 
 A new leader first *probes* each follower - one request at a time, moving ``next_index`` only
 on answers - until the follower accepts; from then on entries flow in one of two modes (F05):
@@ -69,7 +80,9 @@ class ReplicationMixin:
         self.leader_id = src
         self.reset_election_timer()
         if not self.log.matches(msg.prev_log_index, msg.prev_log_term):
-            self.send(src, AppendEntriesReply(self.current_term, False, msg.prev_log_index, self.log.last_index))
+            term, first = self.conflict_hint(msg.prev_log_index)
+            self.send(src, AppendEntriesReply(self.current_term, False, msg.prev_log_index, self.log.last_index,
+                                              term, first))
             return
         changed = self.log.merge(msg.prev_log_index, msg.entries)
         if changed is not None:
@@ -78,6 +91,16 @@ class ReplicationMixin:
         if msg.leader_commit > self.commit_index:
             self.commit_to(min(msg.leader_commit, last_new))
         self.send(src, AppendEntriesReply(self.current_term, True, last_new, self.log.last_index))
+
+    def conflict_hint(self: "RaftNode", prev_index: int) -> tuple[int, int]:
+        """§5.3's hint for a refused ``prev_index``: (term of the conflicting entry, first index of that term).
+
+        ``(0, last index + 1)`` when this log has no entry at ``prev_index``.
+        """
+        term = self.log.term_at(prev_index)
+        if term is None:
+            return 0, self.log.last_index + 1
+        return term, self.log.first_index_of_term(prev_index)
 
     def candidate_append_entries(self: "RaftNode", src: str, msg: AppendEntries) -> None:
         """A leader of this term exists: the candidate returns to follower, then handles it (§5.2)."""
@@ -145,13 +168,24 @@ class ReplicationMixin:
                 self.replicate(src)
         elif msg.index > self.match_index[src]:  # else: a late rejection of something long acknowledged
             self.probing.add(src)
-            self.next_index[src] = self.back_off(msg.index, msg.last_log_index, self.match_index[src])
+            self.next_index[src] = self.back_off(msg, self.match_index[src])
             self.replicate(src, force=True)
 
-    @staticmethod
-    def back_off(rejected_prev: int, follower_last: int, match: int) -> int:
-        """The next ``next_index`` after a rejection of ``prev_log_index = rejected_prev``."""
-        return max(match + 1, min(rejected_prev, follower_last + 1))
+    def back_off(self: "RaftNode", reply: AppendEntriesReply, match: int) -> int:
+        """The next ``next_index`` after ``reply`` refused ``prev_log_index = reply.index`` (see the module doc).
+
+        Never at or below ``match`` (those entries are known to be stored), never above the
+        refused index (the follower does not hold that entry as the leader does).
+        """
+        rejected = reply.index
+        rule = self.config.backoff
+        if rule == "one":
+            nxt = rejected
+        elif rule == "term" and 0 < reply.conflict_index <= rejected:
+            nxt = reply.conflict_index
+        else:  # "length", or "term" facing a reply without the hint
+            nxt = min(rejected, reply.last_log_index + 1)
+        return max(match + 1, nxt)
 
     def advance_commit_index(self: "RaftNode") -> None:
         """Commit what a majority stores, counting only current-term entries (§5.4.2)."""

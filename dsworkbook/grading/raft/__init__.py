@@ -2,29 +2,34 @@
 
 Theory of operation
 -------------------
-Each grader takes the learner's answer and runs it on hand-made cases built with
-:class:`~dsworkbook.consensus.raft.harness.RaftHarness` (one server driven by hand, the etcd
-style) and then **inside a 5-server cluster** under the fuzz campaign's heavy fault schedules
-(:mod:`dsworkbook.consensus.fuzzing`), with the five safety properties checked from the trace
-and every client command required to commit. Predictions are compared with the truth computed
-by running the experiment they describe. The first wrong case raises
+A protocol handler is graded three ways (see :mod:`dsworkbook.grading.raft._common`): driven by
+hand next to the reference on the same server state - hand-made adversarial cases with pointed
+hints, then seeded random ones over the whole domain - then **inside 5- and 7-server clusters**
+under the fuzz campaign's heavy fault schedules (:mod:`dsworkbook.consensus.fuzzing`), with the
+five safety properties checked from the trace and every client command required to commit, and
+once more in two worlds that differ in string hashing, the global ``random`` and the clock.
+Functions are compared with the reference on hand-made and random inputs and then run as part
+of a server. Predictions are compared with the truth computed by running the experiment they
+describe, and so is their reason. The first wrong case raises
 :class:`~dsworkbook.grading.core.WrongAnswer` with its input, expected and actual result, and a
 hint; a right answer gets one line naming the seeds.
 
-========================  ==========  ===========================================================
-``06-request-vote``       implement   ``handle_request_vote`` of a RaftNode subclass
-``06-append-entries``     implement   ``handle_append_entries``: consistency check, truncation
-``06-commit-index``       implement   ``commit_index(matches, term_at, current_term, commit)``
-``06-predict-election``   predict     the set of servers that could win an election
-``06-drill-seed-raft``    drill       fix the seed notes' majority counting and commit rule
-``06-safety-check``       implement   ``safety_violations(notes)``: two of the five properties
-``06-predict-batching``   predict     which replication mode gives the most commands per second
-``06-kv-session``         implement   ``class Sessions``: exactly-once application per client
-========================  ==========  ===========================================================
+==========================  ==========  ===========================================================
+``06-request-vote``         implement   ``handle_request_vote`` of a RaftNode subclass
+``06-predict-election``     predict     the servers that could win an election, and why
+``06-append-entries``       implement   ``handle_append_entries``: consistency check, truncation
+``06-commit-index``         implement   ``commit_index(matches, term_at, current_term, commit)``
+``06-drill-seed-raft``      drill       fix the seed notes' majority counting and commit rule
+``06-safety-check``         implement   ``safety_violations(notes)``: two of the five properties
+``06-predict-batching``     predict     batching or pipelining on slow links, and why
+``06-kv-session``           implement   ``apply`` of a KVStore subclass: exactly once per client
+``06-design-commit-rule``   design      a commit rule that survives the traces that break others
+==========================  ==========  ===========================================================
 """
 
 from dsworkbook.grading.raft.append_entries import grade_append_entries
 from dsworkbook.grading.raft.commit_index import grade_commit_index
+from dsworkbook.grading.raft.design_commit_rule import grade_design_commit_rule
 from dsworkbook.grading.raft.drill_seed import grade_drill_seed_raft
 from dsworkbook.grading.raft.kv_session import grade_kv_session
 from dsworkbook.grading.raft.predict_batching import grade_predict_batching
@@ -34,4 +39,4 @@ from dsworkbook.grading.raft.safety_check import grade_safety_check, reference_v
 
 __all__ = ["grade_request_vote", "grade_append_entries", "grade_commit_index", "grade_predict_election",
            "grade_drill_seed_raft", "grade_safety_check", "grade_predict_batching", "grade_kv_session",
-           "ELECTION_LOGS", "reference_violations"]
+           "grade_design_commit_rule", "ELECTION_LOGS", "reference_violations"]
