@@ -103,6 +103,13 @@ def test_the_command_prints_a_progress_bar_and_the_summary_line(capsys):
     assert "[" in out and "5/5 seeds" in out and "seeds: 5, violations: 0, progress: 5" in out
 
 
+def test_the_command_fuzzes_each_back_off_rule(capsys):
+    assert main(["fuzz", "raft", "--seeds", "3", "--processes", "1", "--backoff", "term"]) == 0
+    assert "seeds: 3, violations: 0" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["fuzz", "raft", "--seeds", "3", "--backoff", "half"])
+
+
 def test_the_command_reports_the_first_violation_with_its_shrunk_schedule(capsys):
     assert main(["fuzz", "paxos", "--seeds", "40", "--variant", "own_value"]) == 1
     out = capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-``dsworkbook fuzz raft --seeds N [--variant NAME] [--processes P] [--no-shrink] [--shrink-runs R]``
+``dsworkbook fuzz raft --seeds N [--variant NAME] [--backoff RULE] [--processes P] [--no-shrink] [--shrink-runs R]``
 runs N seeds of :func:`dsworkbook.consensus.fuzzing.fuzz_raft`, drawing a progress bar as seeds finish, then
 prints one summary line - ``seeds: 100, violations: 0, progress: 97`` (progress: runs in which
 every client's commands were committed) - and, for the first violation, its seed, what broke in
@@ -65,6 +65,9 @@ def _configure_fuzz(parser: argparse.ArgumentParser) -> None:
     raft.add_argument("--seeds", type=int, default=100, metavar="N", help="how many seeds (0..N-1; default 100)")
     raft.add_argument("--variant", default="correct", metavar="NAME",
                       help="a known-broken variant: forget_voted_for, vote_without_log_check, commit_old_term_by_count")
+    raft.add_argument("--backoff", default="length", choices=("one", "length", "term"),
+                      help="the leader's nextIndex back-off after a refused AppendEntries: one entry (§5.3), "
+                           "to the follower's length (default), or a whole term per round trip (§5.3's optimisation)")
     raft.add_argument("--processes", type=int, default=None, metavar="P",
                       help="run seeds in P processes (default: 2 on a machine with 2+ cores)")
     raft.add_argument("--no-shrink", action="store_true", help="do not shrink the first violation's schedule")
@@ -92,7 +95,8 @@ def _run_raft(args: argparse.Namespace) -> int:
     n = _seeds(args.seeds)
     processes = args.processes if args.processes is not None else default_processes()
     report = fuzz_raft(n, variant=args.variant, processes=processes, shrink_first=not args.no_shrink,
-                       max_shrink_runs=args.shrink_runs, on_seed=progress_bar(n))
+                       max_shrink_runs=args.shrink_runs, on_seed=progress_bar(n),
+                       options={"backoff": args.backoff})
     return _report(report, "raft", args.variant)
 
 

@@ -384,7 +384,7 @@ def same_everywhere(fn: Callable[..., T], *args: Any, input: Any = None, case: s
              got=f"first run: {_show(first, 900)}\nsecond run: {_show(second, 900)}",
              hint="your answer depends on something outside its input: hash() of a string (it differs "
                   "from one Python process to the next), the global random module, or the clock; "
-                  "use only the arguments (and a seeded random.Random passed in, if the exercise gives one)")
+                  "use only the arguments (and the seeded generator passed in, if the exercise gives one)")
     return first
 
 
