@@ -220,3 +220,32 @@ def test_an_answer_that_picks_by_a_sets_order_is_rejected_with_salted_text(regis
     with pytest.raises(grading.WrongAnswer, match="run twice"):
         grading.check("zz-setorder", lambda names: next(iter(names)))
     grading.check("zz-setorder", lambda names: min(names))
+
+
+def test_an_answer_leaning_on_the_global_random_module_gets_the_same_verdict_every_time(register):
+    def coin_check(answer):
+        got = [answer() for _ in range(3)]
+        if got != [1, 1, 1]:
+            grading.fail(case="three calls", input="()", expected=[1, 1, 1], got=got, hint="always 1")
+        return "three ones"
+
+    register("zz-coin", coin_check)
+    coin = lambda: random.randrange(2)  # noqa: E731
+    verdicts = set()
+    for seed in range(5):
+        random.seed(seed)  # whatever the notebook did to the global random before the check
+        try:
+            grading.check("zz-coin", coin)
+            verdicts.add("pass")
+        except grading.WrongAnswer:
+            verdicts.add("fail")
+    assert len(verdicts) == 1
+
+
+def test_worlds_nest_and_restore_what_was_there_before():
+    with core._world(0):
+        inside = hash("abc")
+        with core._world(1):
+            assert hash("abc") != inside
+        assert hash("abc") == inside
+    assert hash is core._REAL_HASH

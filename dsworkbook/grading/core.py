@@ -30,7 +30,9 @@ What every grader does (the rules that keep a wrong answer from passing):
   ties, sizes far beyond the small range, items in every order.
 * **Outcomes.** A grader that reads a history is tried against answers that mistreat unknown
   (``:info``) operations, ``:fail`` completions and completions without a value.
-* **Hidden nondeterminism.** :func:`same_everywhere` runs the answer in two *worlds* that differ
+* **Hidden nondeterminism.** Every grader runs in world 0 (string hashes salted, the global
+  ``random`` seeded), so one answer always gets one verdict; :func:`same_everywhere` runs the
+  answer in two more *worlds* that differ
   in what a correct answer must not depend on - the salt of ``hash()`` on strings (it differs
   from process to process), the state of the global ``random`` module, and the wall clock - and
   rejects an answer whose result changes. With ``salt_text=True`` the strings inside the
@@ -289,9 +291,12 @@ def _world(n: int) -> Iterator[None]:
     """World ``n``: string hashes salted with ``n``, the global random seeded with ``n``, the clock moved.
 
     Only calls of ``hash()`` made outside the workbook's own modules are salted (the library's
-    own hashing stays as it is, so its cached hashes stay valid).
+    own hashing stays as it is, so its cached hashes stay valid). Worlds nest: leaving one
+    restores whatever was in place before it. :func:`check` runs every grader in world 0, so
+    an answer that leans on ``hash()``, ``random`` or the clock gets the same verdict every
+    time it is checked; :func:`same_everywhere` compares worlds 1 and 2.
     """
-    def salted(obj: Any) -> int:
+    def salted_hash(obj: Any) -> int:
         caller = sys._getframe(1).f_globals.get("__name__", "")
         if _holds_text(obj) and not caller.startswith("dsworkbook"):
             return _REAL_HASH(("dsworkbook-world", n, obj))
@@ -305,16 +310,18 @@ def _world(n: int) -> Iterator[None]:
              "perf_counter": lambda: _REAL_CLOCKS["perf_counter"]() + shift,
              "perf_counter_ns": lambda: _REAL_CLOCKS["perf_counter_ns"]() + int(shift * 1e9)}
     state = random.getstate()
+    previous_hash = builtins.hash
+    previous_clocks = {name: getattr(time, name) for name in _REAL_CLOCKS}
     random.seed(7919 * n)
-    builtins.hash = salted
+    builtins.hash = salted_hash
     for name, fake in fakes.items():
         setattr(time, name, fake)
     try:
         yield
     finally:
-        builtins.hash = _REAL_HASH
-        for name, real in _REAL_CLOCKS.items():
-            setattr(time, name, real)
+        builtins.hash = previous_hash
+        for name, fn in previous_clocks.items():
+            setattr(time, name, fn)
         random.setstate(state)
 
 
@@ -452,7 +459,7 @@ def check(exercise_id: str, answer: Any, **parts: Any) -> str:
             if parts.get(name, UNANSWERED) is UNANSWERED:
                 raise NotAttempted(ex.id, f"give `{name}` an answer (it is still `...`)")
         try:
-            with _time_limit(ex.seconds), _budget.event_budget(ex.events):
+            with _time_limit(ex.seconds), _budget.event_budget(ex.events), _world(0):
                 summary = ex.grader(answer, **parts)
         except OutOfBudget as exc:
             raise _out_of_budget(ex, exc) from None
