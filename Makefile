@@ -31,8 +31,9 @@ lab: install
 	$(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
+# The suite runs on every core (pytest-xdist); a notebook's cells stay together in one worker.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Rebuild exercises/ from solutions/ (a test fails when they are out of step).
 exercises: install
