@@ -115,7 +115,7 @@ def compare_right_but_slow_to_say_equal(a, b):
     ("04-drill-vc-compare", compare_right_but_slow_to_say_equal, "a={'A': 1, 'B': 2}"),
     ("04-predict-concurrent", Answer("before, concurrent, after, concurrent, concurrent", why="c"),
      "the form of the answer"),
-    ("04-predict-concurrent", Answer(RIGHT["04-predict-concurrent"].value, why="e"), "the form of why"),
+    ("04-predict-concurrent", Answer(RIGHT["04-predict-concurrent"].value, why="e"), "the form of `why`"),
     ("04-ntp-offset", 42, "the answer itself"),
     ("04-design-clock-sync", {"poll_every": 10_000}, "the form of the answer"),
 ])

@@ -249,3 +249,16 @@ def test_worlds_nest_and_restore_what_was_there_before():
             assert hash("abc") != inside
         assert hash("abc") == inside
     assert hash is core._REAL_HASH
+
+
+@pytest.mark.parametrize("given, letter", [("b", "b"), ("(b)", "b"), (" B ", "b"), ("b.", "b"), ("(B).", "b")])
+def test_a_choice_is_read_the_same_however_it_is_written(given, letter):
+    assert core.need_choice(given, {"a": "one reason", "b": "another"}) == letter
+
+
+@pytest.mark.parametrize("given", ["e", "", None, 2, ["b"], "ab"])
+def test_a_choice_outside_the_options_fails_naming_them(register, given):
+    register("zz-choice", lambda answer: core.need_choice(answer, {"a": "x", "b": "y", "c": "z"}))
+    with pytest.raises(grading.WrongAnswer, match="one letter among a, b, c") as info:
+        grading.check("zz-choice", given)
+    assert info.value.case == "the form of `why`"

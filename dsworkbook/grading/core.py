@@ -85,6 +85,7 @@ __all__ = [
     "fail",
     "in_simulation",
     "need_callable",
+    "need_choice",
     "same_everywhere",
     "SaltedStr",
     "salted",
@@ -238,6 +239,22 @@ def need_callable(answer: Any, what: str, *, allow_class: bool = True) -> None:
     if not callable(answer) or (not allow_class and inspect.isclass(answer)):
         fail(case="the answer itself", input=repr(answer), expected=what, got=type(answer).__name__,
              hint=f"pass the {what} itself (its name, without calling it)")
+
+
+def need_choice(value: Any, options: Any, *, what: str = "why") -> str:
+    """The letter that ``value`` names among ``options`` (``"b"``, ``"(b)"`` and ``" B "`` all name b).
+
+    ``options`` holds the letters (a dict of letter -> reason, or any collection). Anything
+    else fails with the letters to choose from; the grader then compares the letter with the
+    one the run bears out.
+    """
+    letters = sorted(options)
+    letter = value.strip().strip("().").strip().lower() if isinstance(value, str) else None
+    if letter not in letters:
+        fail(case=f"the form of `{what}`", input="the reasons " + ", ".join(f"({k})" for k in letters),
+             expected=f'one letter among {", ".join(letters)}, as a string, e.g. "{letters[0]}"', got=value,
+             hint=f"answer `{what}` with the letter of one of the reasons the statement lists")
+    return letter
 
 
 @contextmanager

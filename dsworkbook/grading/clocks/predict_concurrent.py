@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsworkbook.clocks.diagram import PUZZLE_PAIRS, PUZZLE_WHY_PAIR, SpaceTimeDiagram, puzzle_diagram
-from dsworkbook.grading.core import exercise, fail
+from dsworkbook.grading.core import exercise, fail, need_choice
 
 CHOICES = ("before", "after", "concurrent")
 
@@ -82,12 +82,9 @@ def grade_predict_concurrent(answer: Any, *, why: Any) -> str:
         if got.strip().lower() != want:
             fail(case=f"the pair ({a}, {b})", input=f"how does {a} relate to {b}?", expected=want,
                  got=got.strip().lower(), hint=_explain(d, a, b))
-    letter = why.strip().lower().strip("()") if isinstance(why, str) else why
+    letter = need_choice(why, WHY_OPTIONS)
     right = why_truth(d)
     x, y = PUZZLE_WHY_PAIR
-    if letter not in WHY_OPTIONS:
-        fail(case="the form of why", input=f"why is {x} {truth[PUZZLE_PAIRS.index((x, y))]} with {y}?",
-             expected=f"one letter of {sorted(WHY_OPTIONS)}", got=why, hint="answer with the letter of one reason")
     if letter != right:
         rel, reason = WHY_OPTIONS[letter]
         if rel != str(d.relation(x, y)):

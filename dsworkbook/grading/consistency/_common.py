@@ -6,10 +6,10 @@ import dataclasses
 from typing import Any, Mapping
 
 from dsworkbook.checkers.history import History
-from dsworkbook.grading.core import fail
+from dsworkbook.grading.core import fail, need_choice
 from dsworkbook.grading.core import need_callable as need_callable  # re-exported for this theme's graders
 
-__all__ = ["need_callable", "need_dict", "need_letter", "graded_why", "variant"]
+__all__ = ["need_callable", "need_dict", "graded_why", "variant"]
 
 
 def need_dict(answer: Any, keys: list[str], what: str) -> dict[str, Any]:
@@ -17,15 +17,6 @@ def need_dict(answer: Any, keys: list[str], what: str) -> dict[str, Any]:
         fail(case="the form of the answer", input=f"a dict with the keys {keys}", expected=f"{{name: {what}}}",
              got=answer, hint=f"answer with a dict that has exactly these keys: {keys}")
     return answer
-
-
-def need_letter(why: Any, options: Mapping[str, str]) -> str:
-    letter = why.strip().lower().strip("()") if isinstance(why, str) else why
-    if letter not in options:
-        fail(case="the form of `why`", input=f"the reasons {', '.join(f'({k})' for k in options)}",
-             expected=f"one letter of {sorted(options)}", got=why,
-             hint="answer `why` with the letter of one reason, e.g. \"b\"")
-    return letter
 
 
 def graded_why(why: Any, options: Mapping[str, str], outcomes: Mapping[str, Any], truth: Any, *, case: str,
@@ -36,7 +27,7 @@ def graded_why(why: Any, options: Mapping[str, str], outcomes: Mapping[str, Any]
     says; ``truth`` is what it finds on the scenario itself. The right reason is the one reading
     whose outcome is the truth (the graders' tests make sure exactly one is).
     """
-    letter = need_letter(why, options)
+    letter = need_choice(why, options)
     right = [k for k in options if outcomes[k] == truth]
     if letter not in right:
         fail(case=case, input=shown, expected=f"({right[0]}) {options[right[0]]}" if right else truth,

@@ -7,7 +7,7 @@ from typing import Any
 from dsworkbook.crdt.orset import ORSet
 from dsworkbook.crdt.scenarios import ScenarioResult, run_scenario
 from dsworkbook.crdt.workloads import show
-from dsworkbook.grading.core import exercise, fail
+from dsworkbook.grading.core import exercise, fail, need_choice
 
 CART_SEED = 3
 #: The scenario: a cart {eggs, milk}; A | B C; A removes milk, then adds tea; C adds milk, then removes eggs.
@@ -97,10 +97,7 @@ def grade_predict_cart(answer: Any, *, why: Any) -> str:
             fail(case=f"the {key} cart (the scenario run with seed={CART_SEED})", input=QUESTION,
                  expected=show(truth[key]), got=show(got[key]), hint=_WHY[key])
     reason = _milk_reason(run)
-    letter = str(why).strip().strip("()").lower() if isinstance(why, str) else why
-    if letter not in REASONS:
-        fail(case="the form of `why`", input="why the OR-Set cart holds milk", expected=f"one of {sorted(REASONS)}",
-             got=repr(why), hint='answer with one letter, e.g. why_milk = "a"')
+    letter = need_choice(why, REASONS)
     if letter != reason:
         fail(case="why the OR-Set cart holds milk", input=QUESTION,
              expected=f"({reason}) {REASONS.get(reason, 'none of these')}",

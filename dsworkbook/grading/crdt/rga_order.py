@@ -65,7 +65,7 @@ _UNITS = [
     (f"one run of {LONG:,} characters typed from the start", _run("A", _letters(LONG, 1)), []),
     (f"two runs of {LONG // 2:,} characters typed concurrently at the start, equal counters",
      _run("A", _letters(LONG // 2, 2)) + _run("B", _letters(LONG // 2, 3)), []),
-    (f"runs at r9 and r10 with equal counters, then a deletion in the middle",
+    ("runs at r9 and r10 with equal counters, then a deletion in the middle",
      _run("r10", _letters(1200, 4)) + _run("r9", _letters(1200, 5)) + _run("r2", "MID", after=(600, "r9"), start=1201),
      [(k, "r9") for k in range(300, 900)]),
 ]

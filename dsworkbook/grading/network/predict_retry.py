@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsworkbook.errors import InvariantViolation
-from dsworkbook.grading.core import exercise, fail
+from dsworkbook.grading.core import exercise, fail, need_choice
 from dsworkbook.reliability import paused_server_run
 from dsworkbook.sim import Request, Simulation
 
@@ -63,11 +63,7 @@ def _form(answer: Any, why: Any) -> tuple[dict[str, Any], str]:
     if answer["outcome"] not in _OUTCOMES:
         fail(case="the form of the answer", input=QUESTION, expected='"outcome": one of "ok", "fail", "unknown"',
              got=answer["outcome"], hint="an outcome is one of the strings ok, fail, unknown")
-    letter = why.strip().strip("().").lower() if isinstance(why, str) else None
-    if letter not in WHY_RETRY:
-        fail(case="the form of why", input="the reasons (a)-(d)", expected="one letter, e.g. 'a'", got=why,
-             hint="answer why with the letter of the reason, as a string")
-    return answer, letter  # type: ignore[return-value]
+    return answer, need_choice(why, WHY_RETRY)  # type: ignore[return-value]
 
 
 def _hint(answer: dict[str, Any], truth: dict[str, Any], story: str) -> str:

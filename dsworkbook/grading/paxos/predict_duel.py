@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from dsworkbook.consensus.paxos import check_consensus, duel
-from dsworkbook.grading.core import exercise, fail
+from dsworkbook.grading.core import exercise, fail, need_choice
 
 SEED, UNTIL = 7, 3000.0
 
@@ -83,7 +83,7 @@ def grade_predict_duel(answer: Any, *, why: Any) -> str:
                       "duel lasts while the second proposer's Prepare reaches the acceptors before the first one's "
                       "slow Accept, and the first one's retry comes back before the second one's Accept")
     truth = _why_truth()
-    if not isinstance(why, str) or why.strip().lower().strip("()") != truth:
+    if need_choice(why, WHY) != truth:
         fail(case="the reason (why)", input={k: v for k, v in WHY.items()}, expected=truth, got=why,
              hint="compare the runs: seven acceptors duel exactly like five, while the value size and the retry "
                   "delay decide it")

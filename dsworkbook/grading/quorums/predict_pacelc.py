@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsworkbook.grading.core import exercise, fail
+from dsworkbook.grading.core import exercise, fail, need_choice
 from dsworkbook.storage.pacelc import FAR_SETTINGS, far_latencies
 
 SEEDS = tuple(range(10))
@@ -66,10 +66,7 @@ def grade_predict_pacelc(answer: Any, *, why: Any) -> str:
         fail(case="the form of the answer", input=f"choices {list(FAR_SETTINGS)}",
              expected="a list holding each of 'W=1', 'W=4', 'W=5', 'CP' once, fastest first", got=answer,
              hint="e.g. ['CP', 'W=5', 'W=1', 'W=4'] (that order is not the answer)")
-    if why not in REASONS:
-        fail(case="the form of why", input=f"reasons {sorted(REASONS)}",
-             expected="one letter of " + ", ".join(repr(k) for k in sorted(REASONS)), got=why,
-             hint="set why_pacelc to one letter, e.g. 'a'")
+    why = need_choice(why, REASONS)
     m = measured()
     p50 = {k: v["write p50"] for k, v in m.items()}
     order = sorted(FAR_SETTINGS, key=lambda k: p50[k])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from dsworkbook.grading.core import exercise, fail
+from dsworkbook.grading.core import exercise, fail, need_choice
 from dsworkbook.sim import Simulation
 from dsworkbook.storage.ap import GetReply, Put, PutAck
 from dsworkbook.storage.quorum import skewed_lww, stale_reads, worst_case
@@ -100,9 +100,7 @@ def grade_predict_stale(answer: Any, *, why: Any) -> str:
     for q, got in answer.items():
         if not isinstance(got, bool):
             fail(case=q, input=q, expected="True or False", got=got, hint="answer with a bool")
-    if why not in REASONS:
-        fail(case="the form of why", input=f"reasons {sorted(REASONS)}", expected="one letter of " +
-             ", ".join(repr(k) for k in sorted(REASONS)), got=why, hint="set why_stale to one letter, e.g. 'a'")
+    why = need_choice(why, REASONS)
     stale, reason, sims = truth()
     for q in RUNS:
         if answer[q] != stale[q]:

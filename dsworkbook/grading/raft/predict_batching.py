@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from dsworkbook.consensus.raft.perf import MODES, replication_table
-from dsworkbook.grading.core import exercise, fail
+from dsworkbook.grading.core import exercise, fail, need_choice
 
 LETTERS = dict(zip("abcd", MODES))
 SEED, CLIENTS, LATENCY, DURATION = 3, 8, (10, 30), 1500.0
@@ -83,10 +83,7 @@ def grade_predict_batching(answer: Any, *, why: Any) -> str:
     the answers - and which reason holds - off the table.
     """
     got = _letters(answer)
-    letter = str(why).strip().strip("()").lower()
-    if letter not in REASONS:
-        fail(case="the form of the reason", input="why?", expected=f"one letter among {', '.join(REASONS)}", got=why,
-             hint='answer `why` with a letter, e.g. "a"')
+    letter = need_choice(why, REASONS)
     t = table()
     want, reason = truth()
     rows = "; ".join(f"{k} {v}: p50 {t.loc[v, 'latency p50 (ms)']:.0f} ms, {t.loc[v, 'messages/command']:.1f} "

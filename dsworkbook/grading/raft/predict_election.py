@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from dsworkbook.consensus.raft.scenarios import election_experiment
-from dsworkbook.grading.core import exercise, fail
+from dsworkbook.grading.core import exercise, fail, need_choice
 
 #: The five logs of the question (the terms of their entries).
 ELECTION_LOGS = {"n1": (1, 9, 9, 9), "n2": (1, 9, 10), "n3": (1, 9, 10, 10), "n4": (1, 9, 9, 9, 9, 9),
@@ -76,14 +76,6 @@ def _as_set(answer: Any) -> set[str]:
     return out
 
 
-def _letter(why: Any) -> str:
-    w = str(why).strip().strip("()").lower()
-    if w not in REASONS:
-        fail(case="the form of the reason", input="why?", expected=f"one letter among {', '.join(REASONS)}",
-             got=why, hint='answer `why` with a letter, e.g. "a"')
-    return w
-
-
 @exercise("06-predict-election", title="Predict: who can win this election?", theme="T06", concepts=("F01",),
           kind="predict", parts=("why",))
 def grade_predict_election(answer: Any, *, why: Any) -> str:
@@ -95,7 +87,7 @@ def grade_predict_election(answer: Any, *, why: Any) -> str:
     reason must be the one whose rule predicts exactly those winners.
     """
     got = _as_set(answer)
-    letter = _letter(why)
+    letter = need_choice(why, REASONS)
     won, reason, table = truth()
     logs = {k: " ".join(map(str, v)) for k, v in ELECTION_LOGS.items()}
     if got != won:
