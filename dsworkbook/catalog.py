@@ -91,6 +91,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("M02", "Linearizability checker", "T03", "dsworkbook.checkers.linearizability"),
     Concept("M03", "Sequential, causal, eventual and session guarantees", "T03", "dsworkbook.checkers.models"),
     Concept("M04", "Eventual, causal and sequential stores", "T03", "dsworkbook.storage.stores"),
+    Concept("M05", "A real etcd cluster's history judged by the linearizability checker", "T03"),
     # T04 Time and ordering
     Concept("C01", "Physical clocks, NTP sync, LWW under skew", "T04", "dsworkbook.clocks.physical"),
     Concept("C02", "Lamport clocks", "T04", "dsworkbook.clocks.lamport"),
@@ -112,9 +113,13 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("F04", "Raft persistence, recovery and safety invariants", "T06", "dsworkbook.consensus.raft_invariants"),
     Concept("F05", "Raft batching and pipelining", "T06", "dsworkbook.consensus.raft"),
     Concept("F06", "Linearizable KV store on Raft", "T06", "dsworkbook.consensus.raft_kv"),
+    Concept("F07", "Raft log compaction: snapshots and InstallSnapshot", "T06"),
+    Concept("F08", "Raft membership changes: single-server, joint consensus, learners", "T06"),
+    Concept("F09", "PreVote, CheckQuorum and leadership transfer", "T06"),
+    Concept("F10", "Linearizable reads without the log: ReadIndex and leases", "T06"),
     # T07 Consensus: Paxos
     Concept("P01", "Single-decree Paxos", "T07", "dsworkbook.consensus.paxos"),
-    Concept("P02", "Multi-Paxos and Fast Paxos", "T07", "dsworkbook.consensus.multipaxos"),
+    Concept("P02", "Multi-Paxos, Fast Paxos and Flexible Paxos quorums", "T07", "dsworkbook.consensus.multipaxos"),
     Concept("P03", "Consensus properties, FLP, Raft vs Paxos", "T07", "dsworkbook.consensus.paxos"),
     # T08 Byzantine fault tolerance
     Concept("B01", "PBFT normal case", "T08"),
@@ -139,6 +144,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("H02", "Consistent hashing with virtual nodes", "T11"),
     Concept("H03", "Replication on N distinct successors", "T11"),
     Concept("H04", "Rendezvous, jump and bounded-load hashing; Chord", "T11"),
+    Concept("H05", "Range partitioning with split and merge; hot keys", "T11"),
     # T12 Message queues and delivery guarantees
     Concept("Q11", "Partitioned log: topics, consumer groups, offsets", "T12"),
     Concept("Q12", "Broker queue: acks, redelivery, dead letters", "T12"),
@@ -148,10 +154,13 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("X02", "Three-phase commit", "T13"),
     Concept("X03", "Sagas: orchestration, choreography, compensation", "T13"),
     Concept("X04", "Transactional outbox", "T13"),
+    Concept("X05", "Isolation levels and their anomalies, simulated and on PostgreSQL", "T13"),
     # T14 Multi-region and reliability patterns
     Concept("G01", "Routing policies and failover", "T14"),
     Concept("G02", "Active-active replication across regions", "T14"),
     Concept("G03", "Cache in front of a store", "T14"),
+    Concept("G04", "Single-leader replication: lag, failover, lost writes, split brain", "T14"),
+    Concept("G05", "Multi-leader and leaderless replication across regions", "T14"),
     # T15 The interview framework
     Concept("I01", "Decision checklist drill", "T15"),
     Concept("I02", "Trade-off questions", "T15"),
@@ -243,8 +252,9 @@ def _row(concept: Concept, root: Path, registry: Mapping[str, Any], checked: set
         which = (f'check("ID", ...) for one of {", ".join(exercises)}' if exercises
                  else "check(...) on such an exercise")
         missing.append(f"a solutions notebook calling {which}")
-    required = len(PIECES) if theme.widget else len(PIECES) - 1
-    status = "complete" if not missing else "planned" if len(missing) == required else "partial"
+    # The widget belongs to the theme's notebook; a concept with none of its own four pieces is planned.
+    own = [p for p in missing if not p.startswith("an experiment widget")]
+    status = "complete" if not missing else "planned" if len(own) == len(PIECES) - 1 else "partial"
     return {"id": concept.id, "title": concept.title, "theme": theme.id, "theme_title": theme.title,
             "module": concept.module, "notebook": notebook, "exercises": exercises,
             "status": status, "missing": missing}

@@ -17,11 +17,12 @@ from tests.fixtures.notebooks import write
 
 #: Every concept id of the concept map, theme by theme.
 CONCEPT_IDS = (
-    [f"N0{i}" for i in range(1, 6)] + [f"Q0{i}" for i in range(1, 5)] + [f"M0{i}" for i in range(1, 5)]
-    + [f"C0{i}" for i in range(1, 7)] + [f"R0{i}" for i in range(1, 7)] + [f"F0{i}" for i in range(1, 7)]
+    [f"N0{i}" for i in range(1, 6)] + [f"Q0{i}" for i in range(1, 5)] + [f"M0{i}" for i in range(1, 6)]
+    + [f"C0{i}" for i in range(1, 7)] + [f"R0{i}" for i in range(1, 7)]
+    + [f"F0{i}" for i in range(1, 10)] + ["F10"]
     + [f"P0{i}" for i in range(1, 4)] + [f"B0{i}" for i in range(1, 5)] + [f"L0{i}" for i in range(1, 8)]
-    + [f"Z0{i}" for i in range(1, 5)] + [f"H0{i}" for i in range(1, 5)] + ["Q11", "Q12", "Q13"]
-    + [f"X0{i}" for i in range(1, 5)] + [f"G0{i}" for i in range(1, 4)] + [f"I0{i}" for i in range(1, 4)])
+    + [f"Z0{i}" for i in range(1, 5)] + [f"H0{i}" for i in range(1, 6)] + ["Q11", "Q12", "Q13"]
+    + [f"X0{i}" for i in range(1, 6)] + [f"G0{i}" for i in range(1, 6)] + [f"I0{i}" for i in range(1, 4)])
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def real_rows() -> list[dict]:
 
 
 def test_every_concept_id_is_listed_exactly_once_in_map_order(real_rows):
-    assert len(CONCEPT_IDS) == 66
+    assert len(CONCEPT_IDS) == 75
     ids = [row["id"] for row in real_rows]
     assert [i for i, n in Counter(ids).items() if n > 1] == []
     assert ids == CONCEPT_IDS

@@ -68,7 +68,7 @@ def test_list_prints_an_aligned_table_of_every_concept(capsys, monkeypatch):
     lines = out.splitlines()
     assert code == 0
     assert lines[0].split() == ["ID", "THEME", "STATUS", "TITLE", "MODULE", "EXERCISES"]
-    assert len(lines) == 1 + 66 + 1 and lines[-1].startswith("66 concepts: ")
+    assert len(lines) == 1 + 75 + 1 and lines[-1].startswith("75 concepts: ")
     status_column = lines[0].index("STATUS")
     assert all(line[status_column - 2: status_column] == "  " for line in lines[1:-1])
 
