@@ -58,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report = fuzz_raft(range(20), processes=1, shrink_first=False)
     per_seed = (time.perf_counter() - started) / report.seeds
-    print(f"fuzz: {1 / per_seed:.1f} seeds/s in one process ({report.summary()})")
+    print(f"fuzz: {1 / per_seed:.1f} seeds/s in one process ({report.line('raft')})")
     if not args.no_campaign:
         report = fuzz_raft(args.seeds, processes=args.processes, shrink_first=False,
                            options={"backoff": args.backoff})
-        print(f"campaign (backoff {args.backoff!r}): {report.summary()} in {report.seconds:.0f} s with "
+        print(f"{report.line('raft --backoff ' + args.backoff)} in {report.seconds:.0f} s with "
               f"{args.processes} processes ({report.seeds / report.seconds:.1f} seeds/s)")
     return 0
 

@@ -42,7 +42,7 @@ def main() -> None:
 
     print("== CP store fuzz campaign: 500 seeds, 5 replicas, 4 clients, crashes/pauses/partitions/cuts/loss")
     report = timed("campaign", cp_campaign, range(500))
-    print(report.summary(), "\n")
+    print(report.line("cp"), "\n")
 
     print("== AP store: first non-linearizable seed")
     v = timed("search", find_ap_violation, range(500))

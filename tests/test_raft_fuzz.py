@@ -100,12 +100,13 @@ def test_bad_arguments_are_config_errors():
 def test_the_command_prints_a_progress_bar_and_the_summary_line(capsys):
     assert main(["fuzz", "raft", "--seeds", "5", "--processes", "1"]) == 0
     out = capsys.readouterr().out
-    assert "[" in out and "5/5 seeds" in out and "seeds: 5, violations: 0, progress: 5" in out
+    assert "[" in out and "5/5 seeds" in out
+    assert out.splitlines()[-1] == "raft: 5 seeds, 0 violations, 5/5 made progress, first failing seed -, shrunk to - faults"
 
 
 def test_the_command_fuzzes_each_back_off_rule(capsys):
     assert main(["fuzz", "raft", "--seeds", "3", "--processes", "1", "--backoff", "term"]) == 0
-    assert "seeds: 3, violations: 0" in capsys.readouterr().out
+    assert capsys.readouterr().out.splitlines()[-1].startswith("raft: 3 seeds, 0 violations, ")
     with pytest.raises(SystemExit):
         main(["fuzz", "raft", "--seeds", "3", "--backoff", "half"])
 
@@ -117,5 +118,6 @@ def test_the_command_reports_the_first_violation_with_its_shrunk_schedule(capsys
 
 
 def test_the_command_refuses_an_unknown_variant(capsys):
-    assert main(["fuzz", "raft", "--seeds", "2", "--variant", "nope", "--processes", "1"]) == 2
-    assert "unknown variant" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["fuzz", "raft", "--seeds", "2", "--variant", "nope", "--processes", "1"])
+    assert info.value.code == 2 and "invalid choice: 'nope'" in capsys.readouterr().err

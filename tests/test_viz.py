@@ -20,7 +20,7 @@ from dsworkbook.viz.spacetime import COLORS  # noqa: E402
 
 
 def known_trace() -> Trace:
-    """Three nodes (lanes a, b, c at y = 2, 1, 0) and one of every kind of mark."""
+    """Three nodes (lanes a, b, c at y = 2, 1, 0) and one of every kind of mark (faults as text and as data)."""
     tr = Trace()
     add = tr.add
     for n in ("a", "b", "c"):
@@ -32,21 +32,28 @@ def known_trace() -> Trace:
     add(4, "send", "c", "a", 3, "m3")
     add(4, "duplicate", "a", "c", 3, "m3")
     add(5, "fault", None, None, None, "partition {a} | {b,c}")
+    tr.fault_began("partition", ("a", "b", "c"), 5, (("a",), ("b", "c")))
     add(5, "send", "a", "c", 4, "m4")
     add(5, "drop", "c", "a", 4, "partition")
     add(6, "deliver", "a", "c", 3, "m3")
     add(7, "fault", None, None, None, "heal")
+    tr.fault_ended("partition", 7)
     add(8, "fault", "b", None, None, "crash")
+    tr.fault_began("crash", ("b",), 8)
     add(8.5, "send", "a", "b", 5, "m5")
     add(9, "deliver", "a", "c", 3, "m3")  # the duplicate copy
     add(10, "drop", "b", "a", 5, "node down")
     add(11, "fault", "b", None, None, "restart")
+    tr.fault_ended("crash", 11, nodes=("b",))
     add(12, "timer", "c", None, None, "tick")
     add(13, "timer", "a", None, None, "tick")
     add(14, "fault", "c", None, None, "pause 3ms")
+    tr.fault_began("pause", ("c",), 14, 3)
     add(15, "send", "b", "c", 6, "m6")  # still in flight at the end: not drawn
     add(17, "fault", "c", None, None, "resume")
+    tr.fault_ended("pause", 17, nodes=("c",))
     add(18, "fault", None, None, None, "cut a->b")
+    tr.fault_began("cut", ("a", "b"), 18, ("a", "b"))
     add(20, "timer", "b", None, None, "tick")
     return tr
 

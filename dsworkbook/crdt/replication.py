@@ -36,9 +36,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from dsworkbook.crdt.workloads import REPLICAS, ReplicatedType, show
+from dsworkbook.crdt.workloads import REPLICAS, TYPES, ReplicatedType, show
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import FAULT_KINDS, FaultSchedule, FuzzReport, Node, Simulation, fuzz
+from dsworkbook.sim.fuzz import Campaign, register_campaign
 from dsworkbook.sim.kernel import UP
 
 __all__ = ["Gossip", "Replica", "run_replicas", "replica_states", "update_effects", "convergence_problem",
@@ -226,7 +227,7 @@ def diverged_during_partition(sim: Simulation) -> bool:
 def convergence_campaign(kind: ReplicatedType, *, seeds: Iterable[int], faults: int = 3,
                          kinds: Sequence[str] = FAULT_KINDS, duration: float = 1000.0,
                          replicas: Sequence[str] = REPLICAS, shrink_first: bool = True, stop_after: int | None = None,
-                         **run_kwargs: Any) -> FuzzReport:
+                         on_seed: Callable[[int, FuzzReport], None] | None = None, **run_kwargs: Any) -> FuzzReport:
     """Fuzz ``kind``: each seed draws a fault schedule over ``duration`` ms and runs :func:`run_replicas`.
 
     Always: :func:`convergence_problem` is None. Sometimes (the report's ``progress``):
@@ -241,4 +242,23 @@ def convergence_campaign(kind: ReplicatedType, *, seeds: Iterable[int], faults: 
         return FaultSchedule.random(seed, names, duration=duration, faults=faults, kinds=kinds, max_down=1)
 
     return fuzz(run, convergence_problem, seeds=seeds, schedule=schedule, progress=diverged_during_partition,
-                shrink_first=shrink_first, stop_after=stop_after, max_shrink_runs=60)
+                shrink_first=shrink_first, stop_after=stop_after, max_shrink_runs=60, on_seed=on_seed)
+
+
+#: The CRDT campaign's broken variants: name -> the broken type it runs (dsworkbook.crdt.pitfalls).
+CRDT_VARIANTS = {"sum_merge": "G-Counter (sum merge)", "tie_keeps_own": "LWW-Register (keeps its own on a tie)",
+                 "unsafe_compress": "OR-Set (compress)"}
+
+
+def _crdt(seeds: list[int], *, variant: str, processes: int, shrink_first: bool, max_shrink_runs: int,
+          on_seed: Any, options: dict[str, Any]) -> FuzzReport:
+    from dsworkbook.crdt.pitfalls import BROKEN  # the pitfalls build on this module's types
+
+    kind = TYPES[options.get("type", "OR-Set")] if variant == "correct" else BROKEN[CRDT_VARIANTS[variant]]
+    return convergence_campaign(kind, seeds=seeds, shrink_first=shrink_first, on_seed=on_seed)
+
+
+register_campaign(Campaign(
+    "crdt", "replicas of one CRDT converge after every heal (--type; a broken variant runs its own type); "
+            "progress: they diverged during a partition", _crdt, ("correct", *CRDT_VARIANTS),
+    options={"type": ("OR-Set", *[t for t in TYPES if t != "OR-Set"])}))

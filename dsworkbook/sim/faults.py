@@ -3,14 +3,18 @@
 Theory of operation
 -------------------
 A fault is a small frozen record with a time ``at`` (true ms) and what happens then:
-:class:`Crash`, :class:`Restart`, :class:`Pause`, :class:`Partition`, :class:`Cut`,
+:class:`Crash` (between two handlers, or - with ``after`` - inside one, after its first few
+effects), :class:`Restart`, :class:`Pause`, :class:`Partition`, :class:`Cut`,
 :class:`Restore`, :class:`Heal`, :class:`ClockJump`, :class:`ClockDrift`,
 :class:`NetworkChange`. A :class:`FaultSchedule` is a sorted tuple of them. Because it is
 plain data it can be printed, saved, compared, replayed on another seed, and **shrunk**.
 
 Replaying a schedule is lenient where a direct call would be strict: restarting a node that
 is up, or crashing one that is down, is recorded in the trace as ``skipped`` rather than
-raised, because shrinking removes events and may leave a restart without its crash.
+raised, because shrinking removes events and may leave a restart without its crash. A restart
+whose torn crash (``Crash(..., after=k)``) has not struck yet - the node ran no handler with
+effects in between - crashes the node cleanly first, so a crash window always ends with the
+node up again.
 
 :func:`shrink` takes a schedule that makes a check fail and looks for a smaller one that still
 fails: first it removes events (delta debugging: halves, quarters... single events), then it
@@ -73,7 +77,17 @@ def _skip(sim: "Simulation", node: str, what: str) -> None:
 
 @dataclass(frozen=True)
 class Crash(Fault):
+    """``node`` crashes at ``at`` - or, with ``after``, inside its next handler after that handler's
+    first ``after`` effects (a *torn* handler: :meth:`Simulation.crash_within`)."""
+
     node: str
+    after: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.after is not None and (isinstance(self.after, bool) or not isinstance(self.after, int)
+                                       or self.after < 0):
+            raise ConfigError(f"Crash.after must be None or a number of effects >= 0, got {self.after!r}")
 
     def nodes(self) -> tuple[str, ...]:
         return (self.node,)
@@ -81,8 +95,17 @@ class Crash(Fault):
     def apply(self, sim: "Simulation") -> None:
         if sim.status(self.node) == DOWN:
             _skip(sim, self.node, "crash (already down)")
-        else:
+        elif self.after is None:
             sim.crash(self.node)
+        else:
+            sim.crash_within(self.node, self.after)
+
+    def milder(self) -> list[Fault]:
+        return [replace(self, after=None)] if self.after is not None else []
+
+    def describe(self) -> str:
+        torn = "" if self.after is None else f", after={self.after}"
+        return f"t={self.at:g}: crash(node={self.node!r}{torn})"
 
 
 @dataclass(frozen=True)
@@ -93,6 +116,10 @@ class Restart(Fault):
         return (self.node,)
 
     def apply(self, sim: "Simulation") -> None:
+        if sim.status(self.node) != DOWN and sim.armed_crash(self.node) is not None:
+            # a torn crash that never struck: the node ran no handler with effects since, so
+            # crashing it now loses nothing more; then restart it as the schedule says
+            sim.crash(self.node)
         if sim.status(self.node) != DOWN:
             _skip(sim, self.node, "restart (not down)")
         else:
@@ -291,20 +318,23 @@ class FaultSchedule(Sequence[Fault]):
     @classmethod
     def random(cls, seed: int, nodes: Sequence[str], *, duration: float, faults: int | None = None,
                kinds: Sequence[str] = FAULT_KINDS, max_down: int | None = None,
-               start: float = 0.0) -> "FaultSchedule":
+               start: float = 0.0, clients: Sequence[str] = ()) -> "FaultSchedule":
         """Draw a schedule of ``faults`` fault episodes over ``[start, start + duration]`` ms.
 
         Episodes come with their repair (a crash with its restart, a partition with its heal, a
         cut with its restore, a loss burst with its end), so most of the run is not broken for
         good. At most ``max_down`` nodes are down at once (default: a minority, so a majority
-        system can still make progress). ``kinds`` picks from :data:`FAULT_KINDS`.
+        system can still make progress). ``kinds`` picks from :data:`FAULT_KINDS`. One crash in
+        three tears a handler (``Crash(..., after=k)``). ``clients`` are never crashed or paused,
+        but partitions put each of them on a random side (a client can be stuck with a minority
+        and an old leader) and cuts may fall between a client and a node.
         """
-        return _Generator(seed, nodes, duration, faults, kinds, max_down, start).draw()
+        return _Generator(seed, nodes, duration, faults, kinds, max_down, start, clients).draw()
 
 
 class _Generator:
     def __init__(self, seed: int, nodes: Sequence[str], duration: float, count: int | None,
-                 kinds: Sequence[str], max_down: int | None, start: float) -> None:
+                 kinds: Sequence[str], max_down: int | None, start: float, clients: Sequence[str] = ()) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ConfigError(f"seed must be an int, got {seed!r}")
         self.nodes = list(nodes)
@@ -321,6 +351,9 @@ class _Generator:
         if self.count < 0:
             raise ConfigError(f"faults must be >= 0, got {count}")
         self.kinds = list(kinds)
+        self.clients = list(clients)
+        if set(self.clients) & set(self.nodes) or len(set(self.clients)) != len(self.clients):
+            raise ConfigError(f"clients must be distinct ids that are not among the nodes, got {clients!r}")
         self.max_down = (len(self.nodes) - 1) // 2 if max_down is None else max_down
         self.down: list[tuple[float, float, str]] = []
 
@@ -345,7 +378,9 @@ class _Generator:
             return self._pause()
         node = self.rng.choice(free)
         self.down.append((t0, t1, node))
-        return [Crash(t0, node), Restart(t1, node)]
+        # one crash in three tears a handler: it keeps only the first 0-3 effects of the node's next one
+        after = self.rng.randint(0, 3) if self.rng.random() < 1 / 3 else None
+        return [Crash(t0, node, after), Restart(t1, node)]
 
     def _pause(self) -> list[Fault]:
         t0, _ = self._window()
@@ -356,13 +391,19 @@ class _Generator:
         shuffled = self.nodes[:]
         self.rng.shuffle(shuffled)
         k = self.rng.randint(1, max(1, len(shuffled) // 2))
-        return [Partition(t0, (tuple(sorted(shuffled[:k])),)), Heal(t1)]
+        side = shuffled[:k] + [c for c in self.clients if self.rng.random() < 0.5]
+        return [Partition(t0, (tuple(sorted(side)),)), Heal(t1)]
 
     def _cut(self) -> list[Fault]:
         if len(self.nodes) < 2:
             return self._pause()
         t0, t1 = self._window()
-        a, b = self.rng.sample(self.nodes, 2)
+        if self.clients and self.rng.random() < 1 / 3:  # between a client and a node, either way
+            a, b = self.rng.choice(self.clients), self.rng.choice(self.nodes)
+            if self.rng.random() < 0.5:
+                a, b = b, a
+        else:
+            a, b = self.rng.sample(self.nodes, 2)
         return [Cut(t0, a, b), Restore(t1, a, b)]
 
     def _clock(self) -> list[Fault]:

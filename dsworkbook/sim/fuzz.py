@@ -16,10 +16,20 @@ For each seed, :func:`fuzz` draws a schedule (by default ``FaultSchedule.random(
 runs, and checks. The first violation is **shrunk** (:func:`~dsworkbook.sim.faults.shrink`):
 the report gives its seed, the full schedule and the smallest schedule that still breaks the
 invariant, which is what a reader replays to understand the bug.
+
+Every campaign ends with one line in the same shape (:meth:`FuzzReport.line`)::
+
+    raft: 200 seeds, 0 violations, 198/200 made progress, first failing seed -, shrunk to - faults
+
+A theme makes a campaign runnable as ``dsworkbook fuzz NAME`` by registering a
+:class:`Campaign` (:func:`register_campaign`): its name, what it checks, its broken variants
+(each a classic bug the campaign is proven to catch) and a function that runs it on a list of
+seeds.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -28,7 +38,7 @@ from dsworkbook.errors import ConfigError
 from dsworkbook.sim.faults import FaultSchedule, ShrinkResult, shrink
 from dsworkbook.sim.kernel import Simulation
 
-__all__ = ["Violation", "FuzzReport", "fuzz"]
+__all__ = ["Violation", "FuzzReport", "fuzz", "Campaign", "register_campaign", "campaigns", "default_processes"]
 
 RunFn = Callable[[int, FaultSchedule], Simulation]
 InvariantFn = Callable[[Simulation], "str | None"]
@@ -61,6 +71,15 @@ class FuzzReport:
 
     def summary(self) -> str:
         return f"seeds: {self.seeds}, violations: {len(self.violations)}, progress: {self.progress}"
+
+    def line(self, name: str) -> str:
+        """The campaign's one-line verdict: ``NAME: N seeds, V violations, P/N made progress, first
+        failing seed S, shrunk to K faults`` (``-`` where there is no failing seed or no shrinking)."""
+        first = self.first
+        seed = "-" if first is None else str(first.seed)
+        shrunk = "-" if first is None or first.shrunk is None else str(len(first.shrunk.schedule))
+        return (f"{name}: {self.seeds} seeds, {len(self.violations)} violations, {self.progress}/{self.seeds} "
+                f"made progress, first failing seed {seed}, shrunk to {shrunk} faults")
 
     @property
     def first(self) -> Violation | None:
@@ -99,3 +118,50 @@ def fuzz(run: RunFn, invariant: InvariantFn, *, seeds: Iterable[int],
             break
     report.seconds = time.perf_counter() - started
     return report
+
+
+#: ``run(seeds, variant=..., processes=..., shrink_first=..., max_shrink_runs=..., on_seed=..., options=...)``
+CampaignFn = Callable[..., FuzzReport]
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A named campaign that ``dsworkbook fuzz NAME`` runs.
+
+    ``run(seeds, *, variant, processes, shrink_first, max_shrink_runs, on_seed, options)`` runs it
+    on a list of seeds; ``variants`` name the system (``"correct"`` first) and its broken
+    variants, each a classic bug the campaign catches; ``options`` maps an extra command-line
+    option to its choices (the first is the default); ``checks`` says in a phrase what is always
+    checked and what counts as progress.
+    """
+
+    name: str
+    checks: str
+    run: CampaignFn
+    variants: tuple[str, ...] = ("correct",)
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parallel: bool = False  # can split its seeds over processes
+
+
+_CAMPAIGNS: dict[str, Campaign] = {}
+
+
+def register_campaign(campaign: Campaign) -> Campaign:
+    """Make ``campaign`` runnable as ``dsworkbook fuzz NAME`` (importing its module registers it)."""
+    if not campaign.variants or campaign.variants[0] != "correct":
+        raise ConfigError(f"campaign {campaign.name!r}: the first variant must be 'correct', got {campaign.variants}")
+    known = _CAMPAIGNS.get(campaign.name)
+    if known is not None and known.run is not campaign.run:
+        raise ConfigError(f"a campaign named {campaign.name!r} is registered twice")
+    _CAMPAIGNS[campaign.name] = campaign
+    return campaign
+
+
+def campaigns() -> dict[str, Campaign]:
+    """Every registered campaign, by name."""
+    return dict(_CAMPAIGNS)
+
+
+def default_processes() -> int:
+    """How many processes a campaign splits its seeds over by default: two with 2+ cores, else one."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1

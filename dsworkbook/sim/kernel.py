@@ -2,10 +2,14 @@
 
 Theory of operation
 -------------------
-A :class:`Simulation` owns virtual time (``now``, in ms), one heap of pending events and one
-``random.Random(seed)``. Every random choice - network delays, loss, node timeouts, fault
-schedules drawn for this run - comes from that RNG, and ties in time are broken by a
-sequence number, so **the same seed gives the same trace, bit for bit**.
+A :class:`Simulation` owns virtual time (``now``, in ms), one heap of pending events and the
+seed. Every random choice comes from a **stream** derived from the seed and a name
+(:meth:`Simulation.stream`): one per node (its timeouts and choices: ``node.rng``), one per
+directed link (delays, loss, duplication, reordering), and ``sim.rng`` for the experiment
+itself (workloads). Ties in time are broken by a sequence number, so **the same seed gives
+the same trace, bit for bit** - and because the streams are independent, removing one fault
+from a schedule changes only what that fault touches, which is what lets a failing schedule
+shrink (:func:`~dsworkbook.sim.faults.shrink`).
 
 Heap entries are tuples ``(time, seq, kind, node, a, b, c)``:
 
@@ -20,8 +24,12 @@ CALL       call ``a(*b)`` (starts, faults, resumes, scheduled callbacks)
 Nodes are sans-IO (see node.py). After each handler the kernel carries out the effects the
 node emitted, in order. A node is ``up``, ``down`` (crashed: its instance and timers are gone,
 messages to it are dropped) or ``paused`` (a GC pause: its messages and timers wait and are
-handed over, in order, when it resumes). If a handler raises, the run stops with a
-:class:`~dsworkbook.errors.NodeError` that names the seed and the step.
+handed over, in order, when it resumes). A crash can also **tear a handler**
+(:meth:`Simulation.crash_within`): the node's next handler has only its first ``k`` effects
+carried out before the node dies - a crash between a ``Persist`` and a ``Send``, which is how
+"persist before you reply" is tested. Every fault is also recorded as data in
+:attr:`Simulation.fault_log` (kind, nodes, start, end). If a handler raises, the run stops with
+a :class:`~dsworkbook.errors.NodeError` that names the seed and the step.
 """
 
 from __future__ import annotations
@@ -56,7 +64,7 @@ class _Slot:
     """The kernel's book-keeping for one node id, across crashes and restarts."""
 
     __slots__ = ("id", "factory", "kwargs", "node", "storage", "clock", "status", "timers",
-                 "incarnation", "pending", "pause_token", "ops", "started")
+                 "incarnation", "pending", "pause_token", "ops", "started", "tear")
 
     def __init__(self, node_id: str, factory: Callable[..., Node], kwargs: dict) -> None:
         self.id = node_id
@@ -72,6 +80,7 @@ class _Slot:
         self.pause_token = 0
         self.ops: dict[int, Any] = {}
         self.started = False  # has this incarnation's on_start run?
+        self.tear: int | None = None  # crash_within armed: effects the next handler keeps
 
 
 def _check_time(name: str, value: float) -> float:
@@ -95,7 +104,10 @@ class Simulation:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ConfigError(f"seed must be an int (it names the run so it can be replayed), got {seed!r}")
         self.seed = seed
-        self.rng = random.Random(seed)
+        self._streams: dict[str, random.Random] = {}
+        #: the experiment's own stream (workloads, start times); nodes and links have their own
+        self.rng = self.stream("sim")
+        self._tearing = 0  # how many nodes have a torn crash armed (the fast paths check it)
         self.now = 0.0
         self.steps = 0
         self._heap: list[tuple] = []
@@ -112,6 +124,23 @@ class Simulation:
         network.attach(self)
         self._records = self.trace.records if trace else None
         self._blocked = network._blocked
+
+    # -- randomness ----------------------------------------------------------------------------
+
+    def stream(self, name: str) -> random.Random:
+        """The random stream called ``name``, derived from the seed (the same in every process).
+
+        ``node/ID`` is a node's (``node.rng``), ``link/A->B`` a directed link's (delays, loss,
+        duplication, reordering) and ``sim`` the experiment's (``sim.rng``). Each stream is
+        independent of the others, so one node's or link's activity never shifts another's draws.
+        """
+        rng = self._streams.get(name)
+        if rng is None:
+            if not isinstance(name, str) or not name:
+                raise ConfigError(f"a stream name must be a non-empty string, got {name!r}")
+            # str seeds are hashed with SHA-512 by random.Random: stable across processes and runs
+            rng = self._streams[name] = random.Random(f"dsworkbook:{self.seed}:{name}")
+        return rng
 
     # -- nodes ---------------------------------------------------------------------------------
 
@@ -148,6 +177,7 @@ class Simulation:
         if node.id != slot.id:
             raise ConfigError(f"factory built a node with id {node.id!r} for slot {slot.id!r}; pass the id through")
         node._sim = self
+        node._rng = self.stream(f"node/{slot.id}")
         node._clock = slot.clock
         node._storage = slot.storage
         node._peers = self._peers_of(slot.id)
@@ -282,9 +312,9 @@ class Simulation:
         # goes through _apply / _transmit, which do the same thing in readable form.
         heap, slots, records, blocked = self._heap, self._slots, self._records, self._blocked
         net = self.net
+        samplers = net.samplers
         fast = net.fast_config
         plain = fast is not None and not (fast[0] or fast[1] or fast[2])
-        sample = fast[3] if plain else None
         horizon = math.inf if until is None else until
         budget = math.inf if limit is None else limit
         done = 0
@@ -317,7 +347,7 @@ class Simulation:
                 out = node.outbox
                 if not out:
                     continue
-                if not plain or len(out) != 1 or type(out[0]) is not Send:
+                if not plain or len(out) != 1 or type(out[0]) is not Send or self._tearing:
                     self._apply(slot, node)
                     continue
                 # inline: one Send on a network with no loss, duplication or reordering
@@ -331,7 +361,8 @@ class Simulation:
                 if blocked and (dst, dst2) in blocked:
                     self.trace.add(t, "drop", dst2, dst, mid, "partition")
                     continue
-                heappush(heap, (t + sample(), mid, _DELIVER, dst2, dst, msg, mid))
+                link = samplers.get((dst, dst2)) or net.sampler(dst, dst2)
+                heappush(heap, (t + link[1](), mid, _DELIVER, dst2, dst, msg, mid))
             elif kind == _TIMER:
                 slot = slots[dst]
                 if c != slot.incarnation:
@@ -350,7 +381,6 @@ class Simulation:
                 if net.fast_config is not fast:  # a fault changed the network
                     fast = net.fast_config
                     plain = fast is not None and not (fast[0] or fast[1] or fast[2])
-                    sample = fast[3] if plain else None
         return done
 
     def _node_error(self, slot: _Slot, handler: str, exc: BaseException) -> NodeError:
@@ -384,6 +414,12 @@ class Simulation:
     def _apply(self, slot: _Slot, node: Node) -> None:
         out = node.outbox
         src = slot.id
+        torn = slot.tear is not None
+        if torn:  # crash_within: carry out the first k effects of this handler, then crash
+            kept, total = min(slot.tear, len(out)), len(out)
+            del out[kept:]
+            slot.tear = None
+            self._tearing -= 1
         for eff in out:
             kind = type(eff)
             if kind is Send:
@@ -403,11 +439,12 @@ class Simulation:
                 if self._blocked and (src, dst) in self._blocked:
                     self.trace.add(now, "drop", dst, src, mid, "partition")
                     continue
-                loss, duplicate, reorder, sample = fast
+                loss, duplicate, reorder = fast
                 if loss or duplicate or reorder:
-                    self._transmit_faulty(src, dst, msg, mid, self.net.default)
+                    self._transmit_faulty(src, dst, msg, mid)
                     continue
-                heappush(self._heap, (now + sample(), mid, _DELIVER, dst, src, msg, mid))
+                link = self.net.samplers.get((src, dst)) or self.net.sampler(src, dst)
+                heappush(self._heap, (now + link[1](), mid, _DELIVER, dst, src, msg, mid))
             elif kind is SetTimer:
                 self._set_timer(slot, eff[0], eff[1])
             elif kind is CancelTimer:
@@ -431,6 +468,9 @@ class Simulation:
                 out.clear()
                 raise self._node_error(slot, "an effect", TypeError(f"unknown effect {eff!r}; use the Node helper methods"))
         out.clear()
+        if torn:
+            self.trace.add(self.now, "fault", src, None, None, f"crash after {kept} of {total} effects")
+            self._crash(slot, torn=(kept, total))
 
     def _unknown_dst(self, src: str, dst: str, msg: Any) -> NodeError:
         return NodeError(f"node {src!r} sent {msg!r} to unknown node {dst!r}; known: {list(self._slots)}",
@@ -445,17 +485,19 @@ class Simulation:
         if self._blocked and (src, dst) in self._blocked:
             self.trace.add(self.now, "drop", dst, src, mid, "partition")
             return
-        self._transmit_faulty(src, dst, msg, mid, self.net.link(src, dst))
+        self._transmit_faulty(src, dst, msg, mid)
 
-    def _transmit_faulty(self, src: str, dst: str, msg: Any, mid: int, cfg: Any) -> None:
-        """Loss, reordering and duplication for one message already traced as sent."""
-        now, net, rand = self.now, self.net, self.rng.random
+    def _transmit_faulty(self, src: str, dst: str, msg: Any, mid: int) -> None:
+        """Loss, reordering and duplication for one message already traced as sent (the link's stream)."""
+        now, net = self.now, self.net
+        cfg, sample, rng = net.samplers.get((src, dst)) or net.sampler(src, dst)
+        rand = rng.random
         if cfg.loss and rand() < cfg.loss:
             self.trace.add(now, "drop", dst, src, mid, "loss")
             return
         copies = 2 if cfg.duplicate and rand() < cfg.duplicate else 1
         for copy in range(copies):
-            delay = cfg.sample()
+            delay = sample()
             if cfg.reorder and rand() < cfg.reorder:
                 delay += cfg.latency.mean * (1.0 + 4.0 * rand())
             arrival = now + delay if net.fast_config is not None else net.delay(cfg, src, dst, msg, now, delay)
@@ -485,7 +527,43 @@ class Simulation:
             raise NodeStateError(f"node {node_id!r} is already down; restart it before crashing it again")
         self._crash(slot)
 
-    def _crash(self, slot: _Slot) -> None:
+    def crash_within(self, node_id: str, after: int) -> None:
+        """Crash ``node_id`` inside its next handler that emits effects, after the first ``after`` of them.
+
+        The handler runs in full (its volatile state is lost anyway), but only its first
+        ``after`` effects - sends, persists, timers, in the order it emitted them - are carried
+        out; then the node crashes as :meth:`crash` does. ``after=0`` loses them all. This is
+        the crash that falls between a ``Persist`` and a ``Send``. Handlers that emit nothing
+        leave the crash armed.
+        """
+        slot = self.check_node(node_id)
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise ConfigError(f"after must be a number of effects >= 0, got {after!r}")
+        if slot.status == DOWN:
+            raise NodeStateError(f"node {node_id!r} is down; restart it before arming a crash")
+        if slot.tear is None:
+            self._tearing += 1
+        slot.tear = after
+        self.trace.add(self.now, "fault", node_id, None, None, f"crash armed: after {after} effects")
+
+    def cancel_crash(self, node_id: str) -> None:
+        """Disarm a crash armed with :meth:`crash_within` that has not struck yet (nothing if none)."""
+        slot = self.check_node(node_id)
+        if slot.tear is not None:
+            slot.tear = None
+            self._tearing -= 1
+            self.trace.add(self.now, "fault", node_id, None, None, "crash disarmed")
+
+    def armed_crash(self, node_id: str) -> int | None:
+        """The ``after`` of a crash armed with :meth:`crash_within` that has not struck yet, else None."""
+        return self.check_node(node_id).tear
+
+    def _crash(self, slot: _Slot, torn: tuple[int, int] | None = None) -> None:
+        if slot.tear is not None:
+            slot.tear = None
+            self._tearing -= 1
+        self.trace.fault_ended("pause", self.now, nodes=(slot.id,))
+        self.trace.fault_began("crash", (slot.id,), self.now, ("torn", *torn) if torn else None)
         for ev in slot.pending:
             if ev[2] == _DELIVER:
                 self.trace.add(self.now, "drop", slot.id, ev[4], ev[6], "node down")
@@ -507,6 +585,7 @@ class Simulation:
         if slot.status != DOWN:
             raise NodeStateError(f"node {node_id!r} is {slot.status}; only a crashed node can be restarted")
         self.trace.add(self.now, "fault", node_id, None, None, "restart")
+        self.trace.fault_ended("crash", self.now, nodes=(node_id,))
         return self._instantiate(slot)
 
     def pause(self, node_id: str, duration: float) -> None:
@@ -519,6 +598,8 @@ class Simulation:
         slot = self.check_node(node_id)
         if slot.status == DOWN:
             raise NodeStateError(f"node {node_id!r} is down; a crashed node cannot be paused")
+        if slot.status != PAUSED:
+            self.trace.fault_began("pause", (node_id,), self.now, duration)
         slot.status = PAUSED
         slot.pause_token += 1
         self._call_at(self.now + duration, self._resume, slot, slot.pause_token)
@@ -529,6 +610,7 @@ class Simulation:
             return
         slot.status = UP if slot.started else STARTING
         self.trace.add(self.now, "fault", slot.id, None, None, "resume")
+        self.trace.fault_ended("pause", self.now, nodes=(slot.id,))
         pending, slot.pending = slot.pending, []
         for ev in pending:
             self._seq += 1
@@ -538,16 +620,19 @@ class Simulation:
         """Step ``node_id``'s clock by ``delta`` ms (may be negative)."""
         self.check_node(node_id).clock.jump(self.now, delta)
         self.trace.add(self.now, "fault", node_id, None, None, f"clock jump {delta:+g}ms")
+        self.trace.fault_began("clock", (node_id,), self.now, ("jump", delta), end=self.now)
 
     def set_drift(self, node_id: str, drift: float) -> None:
         """From now on ``node_id``'s clock runs at ``1 + drift`` times real speed."""
         self.check_node(node_id).clock.set_drift(self.now, drift)
         self.trace.add(self.now, "fault", node_id, None, None, f"clock drift {drift:+g}")
+        self.trace.fault_began("clock", (node_id,), self.now, ("drift", drift), end=self.now)
 
     def set_clock_offset(self, node_id: str, offset: float) -> None:
         """Make ``node_id``'s clock read true time + ``offset`` ms."""
         self.check_node(node_id).clock.set_offset(self.now, offset)
         self.trace.add(self.now, "fault", node_id, None, None, f"clock offset {offset:+g}ms")
+        self.trace.fault_began("clock", (node_id,), self.now, ("offset", offset), end=self.now)
 
     def __repr__(self) -> str:
         return f"Simulation(seed={self.seed}, t={self.now:g}, nodes={len(self._slots)}, events={len(self._heap)})"

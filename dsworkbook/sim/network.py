@@ -7,8 +7,11 @@ The :class:`Network` holds the *configuration* of every directed link and the cu
 
 * A message on a cut link is dropped when it is sent **and** when it would arrive, so a
   partition that starts while a message is in flight loses it too.
-* Loss, duplication and reordering are independent per message, drawn from the
-  simulation's RNG. A duplicate is a second copy with its own delay, under the same msg id.
+* Loss, duplication, reordering and delay are independent per message, drawn from the
+  **link's own random stream** (one per directed link, derived from the seed: see
+  :meth:`Simulation.stream <dsworkbook.sim.kernel.Simulation.stream>`), so what happens on one
+  link never shifts the draws of another. A duplicate is a second copy with its own delay,
+  under the same msg id.
 * Reordering: with probability ``reorder`` a message is held back an extra 1-5 mean
   latencies, so later messages overtake it. (Random latency alone already reorders; FIFO
   links, like a TCP connection, can be asked for with ``fifo=True``.)
@@ -43,27 +46,21 @@ def check_probability(name: str, p: float) -> float:
 class LinkConfig:
     """How one directed link (or the whole network, by default) treats messages."""
 
-    __slots__ = ("latency", "loss", "duplicate", "reorder", "sample")
+    __slots__ = ("latency", "loss", "duplicate", "reorder")
 
     def __init__(self, latency: Latency, loss: float, duplicate: float, reorder: float) -> None:
         self.latency = latency
         self.loss = check_probability("loss", loss)
         self.duplicate = check_probability("duplicate", duplicate)
         self.reorder = check_probability("reorder", reorder)
-        self.sample: Callable[[], float] = lambda: 0.0  # bound to the RNG by Network.attach
 
-    def bind(self, rng: Any) -> "LinkConfig":
-        self.sample = self.latency.sampler(rng)
-        return self
-
-    def derive(self, rng: Any, *, latency: LatencySpec | None, loss: float | None, duplicate: float | None,
+    def derive(self, *, latency: LatencySpec | None, loss: float | None, duplicate: float | None,
                reorder: float | None) -> "LinkConfig":
-        """A copy with the given settings changed (None keeps this one's), bound to ``rng`` if any."""
-        new = LinkConfig(to_latency(latency) if latency is not None else self.latency,
-                         self.loss if loss is None else loss,
-                         self.duplicate if duplicate is None else duplicate,
-                         self.reorder if reorder is None else reorder)
-        return new.bind(rng) if rng is not None else new
+        """A copy with the given settings changed (None keeps this one's)."""
+        return LinkConfig(to_latency(latency) if latency is not None else self.latency,
+                          self.loss if loss is None else loss,
+                          self.duplicate if duplicate is None else duplicate,
+                          self.reorder if reorder is None else reorder)
 
     def __repr__(self) -> str:
         return (f"LinkConfig(latency={self.latency!r}, loss={self.loss}, duplicate={self.duplicate}, "
@@ -85,6 +82,8 @@ class Network:
         self._last_arrival: dict[tuple[str, str], float] = {}
         self._link_free: dict[tuple[str, str], float] = {}
         self._sim: Simulation | None = None
+        #: per directed link: (config, its delay sampler, its random stream); rebuilt when configs change
+        self.samplers: dict[tuple[str, str], tuple[LinkConfig, Callable[[], float], Any]] = {}
         self.fast_config: tuple | None = None
 
     @staticmethod
@@ -101,20 +100,28 @@ class Network:
         if self._sim is not None and self._sim is not sim:
             raise ConfigError("this Network already belongs to another Simulation; create a new Network")
         self._sim = sim
-        self.default.bind(sim.rng)
-        for cfg in self._links.values():
-            cfg.bind(sim.rng)
         self._refresh()
 
     def _refresh(self) -> None:
-        """Recompute the kernel's fast path: None unless every link behaves like the default."""
+        """Recompute the kernel's fast path (None unless every link behaves like the default).
+
+        Link samplers are rebuilt lazily from the new configs; each link keeps its random stream.
+        """
         d = self.default
         plain = not (self._links or self.fifo or self.bandwidth)
-        self.fast_config = (d.loss, d.duplicate, d.reorder, d.sample) if plain else None
+        self.fast_config = (d.loss, d.duplicate, d.reorder) if plain else None
+        self.samplers.clear()
 
-    @property
-    def _rng(self) -> Any:
-        return self._sim.rng if self._sim is not None else None
+    def sampler(self, src: str, dst: str) -> tuple[LinkConfig, Callable[[], float], Any]:
+        """The link ``src -> dst``'s config, delay sampler and random stream (built on first use)."""
+        entry = self.samplers.get((src, dst))
+        if entry is None:
+            if self._sim is None:
+                raise ConfigError("this Network is not attached to a Simulation yet; pass it to Simulation(...)")
+            cfg = self.link(src, dst)
+            rng = self._sim.stream(f"link/{src}->{dst}")
+            entry = self.samplers[(src, dst)] = (cfg, cfg.latency.sampler(rng), rng)
+        return entry
 
     def _nodes(self) -> Iterable[str]:
         return self._sim.node_ids if self._sim is not None else ()
@@ -133,10 +140,15 @@ class Network:
     def configure(self, *, latency: LatencySpec | None = None, loss: float | None = None,
                   duplicate: float | None = None, reorder: float | None = None) -> None:
         """Change the default link behaviour from now on (messages in flight keep their delay)."""
-        self.default = self.default.derive(self._rng, latency=latency, loss=loss, duplicate=duplicate,
-                                           reorder=reorder)
+        self.default = self.default.derive(latency=latency, loss=loss, duplicate=duplicate, reorder=reorder)
         self._refresh()
         self._trace(f"network: {self.default!r}")
+        d = self.default
+        if self._sim is not None:
+            now, trace = self._sim.now, self._sim.trace
+            trace.fault_ended("network", now)
+            if d.loss or d.duplicate or d.reorder:
+                trace.fault_began("network", (), now, {"loss": d.loss, "duplicate": d.duplicate, "reorder": d.reorder})
 
     def set_link(self, src: str, dst: str, *, latency: LatencySpec | None = None, loss: float | None = None,
                  duplicate: float | None = None, reorder: float | None = None, both: bool = False) -> None:
@@ -145,8 +157,7 @@ class Network:
         for s, t in pairs:
             self._check_node(s), self._check_node(t)
             base = self._links.get((s, t), self.default)
-            self._links[(s, t)] = base.derive(self._rng, latency=latency, loss=loss, duplicate=duplicate,
-                                              reorder=reorder)
+            self._links[(s, t)] = base.derive(latency=latency, loss=loss, duplicate=duplicate, reorder=reorder)
         self._refresh()
 
     def link(self, src: str, dst: str) -> LinkConfig:
@@ -184,15 +195,22 @@ class Network:
         self._groups = norm
         self._rebuild()
         self._trace("partition " + " | ".join("{" + ",".join(sorted(g)) + "}" for g in norm))
+        if self._sim is not None:
+            now, trace = self._sim.now, self._sim.trace
+            trace.fault_ended("partition", now)
+            trace.fault_began("partition", tuple(n for g in norm for n in sorted(g)), now,
+                              tuple(tuple(sorted(g)) for g in norm))
 
     def cut(self, src: str, dst: str, *, both: bool = False) -> None:
         """Block messages from ``src`` to ``dst`` (one way unless ``both``)."""
         self._check_node(src), self._check_node(dst)
         if src == dst:
             raise ConfigError(f"cannot cut {src!r} from itself")
-        self._cuts.add((src, dst))
-        if both:
-            self._cuts.add((dst, src))
+        links = [(src, dst), (dst, src)] if both else [(src, dst)]
+        for link in links:
+            if link not in self._cuts and self._sim is not None:
+                self._sim.trace.fault_began("cut", link, self._sim.now, link)
+            self._cuts.add(link)
         self._rebuild()
         self._trace(f"cut {src}->{dst}" + (" and back" if both else ""))
 
@@ -205,12 +223,16 @@ class Network:
         self._groups, self._cuts = [], set()
         self._rebuild()
         self._trace("heal")
+        if self._sim is not None:
+            self._sim.trace.fault_ended("partition", self._sim.now)
+            self._sim.trace.fault_ended("cut", self._sim.now)
 
     def restore(self, src: str, dst: str, *, both: bool = False) -> None:
         """Undo :meth:`cut` for one link."""
-        self._cuts.discard((src, dst))
-        if both:
-            self._cuts.discard((dst, src))
+        for link in [(src, dst), (dst, src)] if both else [(src, dst)]:
+            self._cuts.discard(link)
+            if self._sim is not None:
+                self._sim.trace.fault_ended("cut", self._sim.now, detail=link)
         self._rebuild()
         self._trace(f"restore {src}->{dst}" + (" and back" if both else ""))
 

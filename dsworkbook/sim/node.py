@@ -17,7 +17,7 @@ methods (``send``, ``set_timer``, ``persist``, ``reply``...) append them to ``se
 whoever drives the node (the :class:`~dsworkbook.sim.kernel.Simulation`, or a unit test, or
 one day a real transport) takes them out and carries them out. A node never reads the wall
 clock, never calls the global ``random``, never prints: it reads ``self.now()`` (its own local
-clock) and draws from ``self.rng`` (the simulation's seeded RNG).
+clock) and draws from ``self.rng`` (its own random stream, derived from the simulation's seed).
 
 Durable versus volatile state
 -----------------------------
@@ -165,6 +165,7 @@ class Node:
         self.id: str = node_id
         self.outbox: list[Effect] = []
         self._sim: Any = _Detached()
+        self._rng: random.Random = self._sim.rng
         self._clock: Any = None
         self._storage: dict[str, Any] = {}
         self._peers: tuple[str, ...] = ()
@@ -174,8 +175,12 @@ class Node:
 
     @property
     def rng(self) -> random.Random:
-        """The simulation's seeded RNG: the only source of randomness a node may use."""
-        return self._sim.rng
+        """This node's random stream, derived from the simulation's seed: its only source of randomness.
+
+        Each node has its own stream (``Simulation.stream("node/ID")``), kept across restarts, so
+        what other nodes draw never changes what this one draws.
+        """
+        return self._rng
 
     def now(self) -> float:
         """This node's local clock, in ms. It may be offset, drift or jump (see clock.py)."""

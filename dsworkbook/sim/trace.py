@@ -7,6 +7,12 @@ under one id); ``detail`` holds the message, the timer name, or the reason for a
 
 :meth:`Trace.to_dataframe` gives the pandas view a reader analyses; :meth:`Trace.digest` is a
 hash of the whole run used to show that the same seed gives the same trace, bit for bit.
+
+Faults are also kept as data, in :attr:`Trace.faults`: one :class:`FaultRecord` per fault -
+its kind, the nodes it touches, when it began and when it ended (``None`` while in force) and
+its particulars (a partition's groups, a cut's link, a pause's length). Diagrams draw fault
+periods from these records, never by reading the text of ``fault`` records back. They are
+kept even when ``enabled`` is False (there are few of them).
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ from dsworkbook.errors import ConfigError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Record", "Trace", "KINDS"]
+__all__ = ["Record", "Trace", "KINDS", "FaultRecord", "FAULT_RECORD_KINDS"]
+
+#: What a :class:`FaultRecord` can be.
+FAULT_RECORD_KINDS = ("crash", "pause", "partition", "cut", "clock", "network")
 
 KINDS = (
     "send",  # node -> peer, detail = message
@@ -44,6 +53,35 @@ class Record(NamedTuple):
     peer: str | None
     msg_id: int | None
     detail: Any
+
+
+@dataclasses.dataclass
+class FaultRecord:
+    """One fault as data: what, on which nodes, from ``start`` to ``end`` (None: still in force).
+
+    ``detail`` holds the particulars: a partition's groups (tuples of node ids, the unnamed
+    rest included), a cut's ``(src, dst)``, a pause's planned length, a clock change's
+    ``("jump", delta)`` / ``("drift", d)`` / ``("offset", o)``, a network change's settings,
+    and for a crash that tore a handler, ``("torn", kept, of)``.
+    """
+
+    kind: str
+    nodes: tuple[str, ...]
+    start: float
+    end: float | None = None
+    detail: Any = None
+
+    @property
+    def open(self) -> bool:
+        return self.end is None
+
+    def label(self) -> str:
+        """Short text for a diagram: ``{n1,n2} | {n3}``, ``cut n1→n2``, ``crash n1``..."""
+        if self.kind == "partition":
+            return " | ".join("{" + ",".join(sorted(g)) + "}" for g in self.detail)
+        if self.kind == "cut":
+            return f"cut {self.detail[0]}→{self.detail[1]}"
+        return f"{self.kind} {','.join(self.nodes)}"
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -78,11 +116,36 @@ def _stable_repr(value: Any) -> str:
 class Trace:
     """An append-only log of a run. ``enabled=False`` records nothing (for huge fuzz runs)."""
 
-    __slots__ = ("records", "enabled")
+    __slots__ = ("records", "enabled", "faults")
 
     def __init__(self, enabled: bool = True) -> None:
         self.records: list[tuple] = []
         self.enabled = enabled
+        self.faults: list[FaultRecord] = []
+
+    def fault_began(self, kind: str, nodes: tuple[str, ...], time: float, detail: Any = None, *,
+                    end: float | None = None) -> FaultRecord:
+        """Record the start of a fault (``end`` given for an instantaneous one)."""
+        if kind not in FAULT_RECORD_KINDS:
+            raise ConfigError(f"unknown fault record kind {kind!r}; kinds are {list(FAULT_RECORD_KINDS)}")
+        rec = FaultRecord(kind, tuple(nodes), time, end, detail)
+        self.faults.append(rec)
+        return rec
+
+    def fault_ended(self, kind: str, time: float, *, nodes: tuple[str, ...] | None = None,
+                    detail: Any = None) -> list[FaultRecord]:
+        """Close the open faults of ``kind`` (only those on ``nodes`` / with ``detail``, if given)."""
+        closed = []
+        for rec in self.faults:
+            if (rec.end is None and rec.kind == kind and (nodes is None or rec.nodes == tuple(nodes))
+                    and (detail is None or rec.detail == detail)):
+                rec.end = time
+                closed.append(rec)
+        return closed
+
+    def fault_periods(self, *kinds: str) -> list[FaultRecord]:
+        """The fault records of the given kinds (all kinds if none given), in the order they began."""
+        return [r for r in self.faults if not kinds or r.kind in kinds]
 
     def add(self, time: float, kind: str, node: str | None = None, peer: str | None = None,
             msg_id: int | None = None, detail: Any = None) -> None:

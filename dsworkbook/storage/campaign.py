@@ -25,11 +25,12 @@ from typing import Any, Iterable
 
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import FaultSchedule, FuzzReport, Simulation, fuzz
+from dsworkbook.sim.fuzz import Campaign, register_campaign
 from dsworkbook.storage.common import client_ids, replica_ids
 from dsworkbook.storage.experiment import AP, CP, Setting, run_setting
 
 __all__ = ["fault_schedule", "linearizability_violation", "cp_campaign", "find_ap_violation", "APViolation",
-           "CAMPAIGN"]
+           "CAMPAIGN", "CP_VARIANTS"]
 
 #: The run every campaign seed uses: replicas, clients, operations per client, ms of faults.
 CAMPAIGN: dict[str, Any] = {"replicas": 5, "clients": 4, "ops": 15, "duration": 1500.0}
@@ -67,17 +68,29 @@ def _runner(setting: Setting, clients: int, ops: int, duration: float, trace: bo
     return run
 
 
+#: The CP campaign's variants: the store, and the classic bug of answering from any replica.
+CP_VARIANTS = {"correct": "the CP store (majority ABD)", "no_quorum": "any one replica answers: R = W = 1"}
+
+
 def cp_campaign(seeds: Iterable[int] = range(500), *, replicas: int = CAMPAIGN["replicas"],
                 clients: int = CAMPAIGN["clients"], ops: int = CAMPAIGN["ops"],
-                duration: float = CAMPAIGN["duration"], faults: int = 4, **fuzz_options: Any) -> FuzzReport:
-    """Fuzz the CP store: every seed's history must be linearizable (see the module docstring)."""
+                duration: float = CAMPAIGN["duration"], faults: int = 4, variant: str = "correct",
+                **fuzz_options: Any) -> FuzzReport:
+    """Fuzz the CP store: every seed's history must be linearizable (see the module docstring).
+
+    ``variant="no_quorum"`` runs the same seeds on the store that answers from any one replica
+    (R = W = 1): the campaign must catch it.
+    """
+    if variant not in CP_VARIANTS:
+        raise ConfigError(f"unknown variant {variant!r}; choose one of {list(CP_VARIANTS)}")
     reps, cls = replica_ids(replicas), client_ids(clients)
+    setting = CP(replicas) if variant == "correct" else AP(replicas)
 
     def refused(sim: Simulation) -> bool:
         return any(op.outcome in ("fail", "unknown") for op in sim.history)
 
     # the verdicts read histories only: the runs record no trace (a quarter of their cost)
-    return fuzz(_runner(CP(replicas), clients, ops, duration, trace=False), linearizability_violation, seeds=seeds,
+    return fuzz(_runner(setting, clients, ops, duration, trace=False), linearizability_violation, seeds=seeds,
                 schedule=lambda seed: fault_schedule(seed, reps, cls, duration=duration, faults=faults),
                 progress=refused, **fuzz_options)
 
@@ -112,3 +125,14 @@ def find_ap_violation(seeds: Iterable[int] = range(500), *, replicas: int = CAMP
         if result.ok is False:
             return APViolation(seed, schedule, result, sim, tried)
     return None
+
+
+def _cp(seeds: list[int], *, variant: str, processes: int, shrink_first: bool, max_shrink_runs: int,
+        on_seed: Any, options: dict[str, Any]) -> FuzzReport:
+    return cp_campaign(seeds, variant=variant, shrink_first=shrink_first, max_shrink_runs=max_shrink_runs,
+                       on_seed=on_seed)
+
+
+register_campaign(Campaign(
+    "cp", "the CP store's history is linearizable (5 replicas, 4 clients, partitions cut clients off too); "
+          "progress: some operation was refused", _cp, tuple(CP_VARIANTS)))

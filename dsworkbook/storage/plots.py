@@ -33,18 +33,9 @@ _COLORS = {**OUTCOME_COLORS, "stale read": "#c0392b"}
 
 
 def _partition_spans(sim: Simulation) -> list[tuple[float, float]]:
-    spans, start = [], None
-    for t, kind, node, _p, _m, detail in sim.trace.records:
-        if kind != "fault" or node is not None or not isinstance(detail, str):
-            continue
-        if detail.startswith(("partition", "cut")) and start is None:
-            start = t
-        elif detail == "heal" and start is not None:
-            spans.append((start, t))
-            start = None
-    if start is not None:
-        spans.append((start, sim.now))
-    return spans
+    """When the network was partitioned or had a cut, from the run's fault records."""
+    return [(r.start, sim.now if r.end is None else r.end) for r in sim.trace.faults
+            if (r.kind == "partition" and len(r.detail) > 1) or r.kind == "cut"]
 
 
 def history_strips(runs: Mapping[str, Simulation], *, ax: "Axes | None" = None, end: float | None = None) -> "Axes":

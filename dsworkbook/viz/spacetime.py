@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from dsworkbook.errors import ConfigError, UnknownNodeError
 from dsworkbook.sim.kernel import Simulation
-from dsworkbook.sim.trace import Trace
+from dsworkbook.sim.trace import FaultRecord, Trace
 from dsworkbook.viz._axes import prepare_axes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,14 +108,13 @@ class _Run:
 
     messages: list[_Message]
     timers: list[tuple[float, str]]
-    node_faults: list[tuple[float, str, str]]
-    net_faults: list[tuple[float, str]]
+    faults: list[FaultRecord]  # the trace's fault records: crashes, pauses, partitions, cuts
 
 
 # -- input --------------------------------------------------------------------------------------
 
 
-def _records_of(source: Simulation | Trace) -> list[tuple]:
+def _trace_of(source: Simulation | Trace) -> Trace:
     if isinstance(source, Simulation):
         trace = source.trace
     elif isinstance(source, Trace):
@@ -125,7 +124,7 @@ def _records_of(source: Simulation | Trace) -> list[tuple]:
     if not trace.enabled:
         raise ConfigError("this run was recorded with trace=False, so there is nothing to draw; "
                           "create the Simulation with trace=True (the default)")
-    return trace.records
+    return trace
 
 
 def _nodes_in(records: Iterable[tuple]) -> list[str]:
@@ -187,11 +186,12 @@ def _kind_of(label: bool | Callable[[Any], Any]) -> Callable[[Any], tuple[str, s
                       f"got {label!r}")
 
 
-def _gather(records: list[tuple], lanes: set[str], start: float, end: float,
+def _gather(trace: Trace, lanes: set[str], start: float, end: float,
             kind_of: Callable[[Any], str] | None = None) -> _Run:
-    """One pass over the trace: messages in the window between shown lanes, timers, faults."""
+    """One pass over the trace: messages in the window between shown lanes, and timers; the faults."""
     msgs: dict[int, _Message] = {}
-    run = _Run([], [], [], [])
+    run = _Run([], [], list(trace.faults))
+    records = trace.records
     for t, kind, node, peer, mid, detail in records:
         if kind == "send":
             if start <= t <= end and node in lanes and peer in lanes:
@@ -205,11 +205,6 @@ def _gather(records: list[tuple], lanes: set[str], start: float, end: float,
         elif kind == "timer":
             if node in lanes and start <= t <= end:
                 run.timers.append((t, node))
-        elif kind == "fault":
-            if node is None:
-                run.net_faults.append((t, str(detail)))
-            elif node in lanes:
-                run.node_faults.append((t, node, str(detail)))
     return run
 
 
@@ -282,32 +277,19 @@ def _color(cat: str, kinds: dict[str, str] | None) -> str:
     return COLORS[cat]
 
 
-def _bands(node_faults: list[tuple[float, str, str]], end: float) -> tuple[list, list]:
+def _bands(faults: list[FaultRecord], end: float) -> tuple[list, list]:
     """(node, t0, t1) intervals during which a node was down, and during which it was paused."""
-    down: list[tuple[str, float, float]] = []
-    paused: list[tuple[str, float, float]] = []
-    since_down: dict[str, float] = {}
-    since_pause: dict[str, float] = {}
-    for t, node, what in node_faults:
-        if what == "crash":
-            since_down[node] = t
-            if node in since_pause:  # a crash ends a pause
-                paused.append((node, since_pause.pop(node), t))
-        elif what == "restart" and node in since_down:
-            down.append((node, since_down.pop(node), t))
-        elif what.startswith("pause "):
-            since_pause.setdefault(node, t)
-        elif what == "resume" and node in since_pause:
-            paused.append((node, since_pause.pop(node), t))
-    down += [(n, t0, end) for n, t0 in since_down.items()]
-    paused += [(n, t0, end) for n, t0 in since_pause.items()]
-    return down, paused
+    spans: dict[str, list[tuple[str, float, float]]] = {"crash": [], "pause": []}
+    for rec in faults:
+        if rec.kind in spans:
+            spans[rec.kind].append((rec.nodes[0], rec.start, end if rec.end is None else rec.end))
+    return spans["crash"], spans["pause"]
 
 
 def _draw_bands(ax: "Axes", run: _Run, y: dict[str, float], start: float, end: float) -> list[str]:
     from matplotlib.collections import PolyCollection
 
-    down, paused = _bands(run.node_faults, end)
+    down, paused = _bands(run.faults, end)
     drawn = []
     for name, spans, style in (("down", down, dict(facecolors=COLORS["down"], edgecolors="none")),
                                ("pause", paused, dict(facecolors="none", edgecolors=COLORS["pause"],
@@ -315,7 +297,7 @@ def _draw_bands(ax: "Axes", run: _Run, y: dict[str, float], start: float, end: f
         verts = []
         for node, t0, t1 in spans:
             a, b = max(t0, start), min(t1, end)
-            if a <= b:
+            if a <= b and node in y:
                 yc = y[node]
                 verts.append([(a, yc - _BAND), (b, yc - _BAND), (b, yc + _BAND), (a, yc + _BAND)])
         if verts:
@@ -326,50 +308,28 @@ def _draw_bands(ax: "Axes", run: _Run, y: dict[str, float], start: float, end: f
     return drawn
 
 
-def _cut_pair(text: str) -> tuple[str, str] | None:
-    """``"a->b"`` (as written by Network.cut / restore) -> ``("a", "b")``."""
-    src, arrow, dst = text.partition("->")
-    return (src, dst) if arrow and src and dst else None
-
-
-def _net_periods(net_faults: list[tuple[float, str]], end: float) -> list[tuple[float, float, str]]:
+def _net_periods(faults: list[FaultRecord], end: float) -> list[tuple[float, float, str]]:
     """Intervals during which the network was partitioned or had cuts, with a label."""
-    groups = ""
-    cuts: set[tuple[str, str]] = set()
+    recs = [r for r in faults if (r.kind == "partition" and len(r.detail) > 1) or r.kind == "cut"]
+    points = sorted({r.start for r in recs} | {r.end for r in recs if r.end is not None})
     periods: list[tuple[float, float, str]] = []
-    open_at: float | None = None
-    label = ""
-    for t, text in net_faults:
-        if text.startswith("partition "):
-            body = text[len("partition "):]
-            groups = body if "|" in body else ""
-        elif text.startswith(("cut ", "restore ")):
-            verb, _, rest = text.partition(" ")
-            both = rest.endswith(" and back")
-            pair = _cut_pair(rest.removesuffix(" and back"))
-            if pair is None:
-                continue
-            change = cuts.add if verb == "cut" else cuts.discard
-            change(pair)
-            if both:
-                change((pair[1], pair[0]))
-        elif text == "heal":
-            groups, cuts = "", set()
-        else:
+    for i, t in enumerate(points):
+        active = [r for r in recs if r.start <= t and (r.end is None or r.end > t)]
+        label = "; ".join([r.label() for r in active if r.kind == "partition"]
+                          + sorted(r.label() for r in active if r.kind == "cut"))
+        if not label:
             continue
-        new = "; ".join([groups] * bool(groups) + [f"cut {a}→{b}" for a, b in sorted(cuts)])
-        if new != label:
-            if open_at is not None:
-                periods.append((open_at, t, label))
-            open_at, label = (t, new) if new else (None, "")
-    if open_at is not None:
-        periods.append((open_at, end, label))
+        t1 = points[i + 1] if i + 1 < len(points) else end
+        if periods and periods[-1][1] == t and periods[-1][2] == label:
+            periods[-1] = (periods[-1][0], t1, label)
+        else:
+            periods.append((t, t1, label))
     return periods
 
 
 def _draw_partitions(ax: "Axes", run: _Run, start: float, end: float, top: float) -> bool:
     drawn = False
-    for t0, t1, label in _net_periods(run.net_faults, end):
+    for t0, t1, label in _net_periods(run.faults, end):
         a, b = max(t0, start), min(t1, end)
         if a >= b:
             continue
@@ -451,7 +411,8 @@ def spacetime(source: Simulation | Trace, *, nodes: Sequence[str] | None = None,
     ``label=f`` uses ``f(message)`` as the kind, or, when ``f`` returns a pair, as (kind for the
     legend, text on the arrow) - e.g. ``dw.consensus.raft.message_label``.
     """
-    records = _records_of(source)
+    trace = _trace_of(source)
+    records = trace.records
     lanes = _lanes(source, records, nodes)
     lo, hi = _window(source, records, start, end)
     if isinstance(max_messages, bool) or not isinstance(max_messages, int) or max_messages < 1:
@@ -460,7 +421,7 @@ def spacetime(source: Simulation | Trace, *, nodes: Sequence[str] | None = None,
         raise ConfigError(f"max_labels must be an int >= 0 (0: legend only), got {max_labels!r}")
     kind_of = _kind_of(label)
     ax = prepare_axes(ax, (10, 4), MARGINS)
-    run = _gather(records, set(lanes), lo, hi, kind_of)
+    run = _gather(trace, set(lanes), lo, hi, kind_of)
     total = len(run.messages)
     if total > max_messages:
         hi = run.messages[max_messages].sent  # the axis stops where the first undrawn message starts

@@ -93,6 +93,8 @@ class PaxosNode(Node):
         self.accepts: set[str] = set()
         self.attempts = 0
         self.highest_seen = self.promised
+        if self.decided is not None:  # announce a decision the crash kept on disk but may have cut short
+            self.note(decided=self.decided, recovered=True)
         if self.value is not None and "decided" not in stored:
             self.set_timer("propose", self.start_at)
         if "decided" not in stored and self.value is None:

@@ -113,7 +113,11 @@ class ConsensusReport:
 
 
 def check_consensus(source: Simulation | Trace) -> ConsensusReport:
-    """Read ``propose``/``decided`` notes and check agreement, validity and integrity (P03)."""
+    """Read ``propose``/``decided`` notes and check agreement, validity and integrity (P03).
+
+    A node restarted with a decision on disk notes it again (``recovered=True``): that counts
+    as its decision if the crash cut the first announcement short, never as a second one.
+    """
     trace = source.trace if isinstance(source, Simulation) else source
     proposed: set[Any] = set()
     decisions: dict[str, list[Any]] = {}
@@ -128,7 +132,10 @@ def check_consensus(source: Simulation | Trace) -> ConsensusReport:
             proposed.add(d["propose"])
             ballots += 1
         if "decided" in d:
-            decisions.setdefault(node, []).append(d["decided"])
+            mine = decisions.setdefault(node, [])
+            # a restarted node re-announces what it decided before; that is not a second decision
+            if not (d.get("recovered") and mine and mine[-1] == d["decided"]):
+                mine.append(d["decided"])
     violations = []
     values = {v for vs in decisions.values() for v in vs}
     if len(values) > 1:

@@ -1,0 +1,43 @@
+"""Fuzz campaigns for the consensus protocols: Raft (``raft``), single-decree Paxos (``paxos``).
+
+Each campaign runs a protocol on many seeds of random fault schedules, checks its safety
+properties on every run (*always*) and counts the runs that made progress (*sometimes*), and
+shrinks the first violation. Importing this package registers them, so ``dsworkbook fuzz raft``
+and ``dsworkbook fuzz paxos`` run them; :mod:`.raft` and :mod:`.paxos` hold the runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from dsworkbook.consensus.fuzzing.common import repair
+from dsworkbook.consensus.fuzzing.paxos import (PAXOS_ACCEPTORS, fuzz_paxos, paxos_invariant, paxos_progress,
+                                                paxos_run, paxos_schedule)
+from dsworkbook.consensus.fuzzing.raft import (CLIENTS, FAULT_PHASE, SERVERS, SETTLE, explain, fuzz_raft, raft_config,
+                                               raft_progress, raft_run, raft_schedule)
+from dsworkbook.consensus.paxos import PAXOS_VARIANTS
+from dsworkbook.consensus.raft import VARIANTS as RAFT_VARIANTS
+from dsworkbook.sim.fuzz import Campaign, FuzzReport, default_processes, register_campaign
+
+__all__ = ["FAULT_PHASE", "SETTLE", "SERVERS", "CLIENTS", "raft_config", "raft_schedule", "raft_run",
+           "raft_progress", "fuzz_raft", "explain", "repair", "PAXOS_ACCEPTORS", "paxos_schedule", "paxos_run",
+           "paxos_invariant", "paxos_progress", "fuzz_paxos", "default_processes"]
+
+
+def _raft(seeds: Sequence[int], *, variant: str, processes: int, shrink_first: bool, max_shrink_runs: int,
+          on_seed: Callable[[int, FuzzReport], None] | None, options: dict[str, Any]) -> FuzzReport:
+    return fuzz_raft(seeds, variant=variant, processes=processes, shrink_first=shrink_first,
+                     max_shrink_runs=max_shrink_runs, on_seed=on_seed, options=options)
+
+
+def _paxos(seeds: Sequence[int], *, variant: str, processes: int, shrink_first: bool, max_shrink_runs: int,
+           on_seed: Callable[[int, FuzzReport], None] | None, options: dict[str, Any]) -> FuzzReport:
+    return fuzz_paxos(seeds, variant=variant, shrink_first=shrink_first, on_seed=on_seed)
+
+
+register_campaign(Campaign(
+    "raft", "Raft's five safety properties on 5 servers and 5 clients; progress: every command committed",
+    _raft, tuple(RAFT_VARIANTS), options={"backoff": ("length", "one", "term")}, parallel=True))
+register_campaign(Campaign(
+    "paxos", "single-decree Paxos's agreement, validity, integrity (4 proposers, 5 acceptors); progress: all decide",
+    _paxos, tuple(PAXOS_VARIANTS)))
