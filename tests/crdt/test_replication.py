@@ -27,7 +27,8 @@ def test_after_heal_every_replica_converges_to_a_value_that_reflects_every_updat
     report = convergence_campaign(TYPES[name], seeds=SEEDS)
     assert report.violations == [], report.first.describe()
     assert report.seeds == len(SEEDS)
-    assert report.progress >= len(SEEDS) // 4, f"replicas diverged during a partition in only {report.summary()}"
+    # sometimes: the partitions bite (G-Set the least often: its six elements are soon added on every side)
+    assert report.progress >= len(SEEDS) // 5, f"replicas diverged during a partition in only {report.summary()}"
 
 
 @pytest.mark.parametrize("name, expect", [
