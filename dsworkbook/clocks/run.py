@@ -6,11 +6,14 @@ Theory of operation
 ms of its own clock: a local event, or a send to a random peer (:class:`Stamped`). Every event
 it does - local, send, receive - gets three timestamps at once: a Lamport time (lamport.py), a
 vector timestamp (vector.py) and a hybrid logical timestamp from its physical clock
-``pt = self.now()`` rounded down to ``resolution`` ms (hlc.py). It records each event as a
-``note`` in the trace (kind, message key, the three stamps, ``pt``). With ``durable=True`` it
-persists its clocks after every event, so a crash and restart carry on where it stopped;
-with ``durable=False`` the clocks restart at zero (the message sequence number and the set of
-messages already received are always durable, so a duplicate is never a second event).
+``pt = self.now()`` rounded down to ``resolution`` ms (hlc.py). It records each event (kind,
+message key, the three stamps, ``pt``) in the persist that makes it durable, and as a ``note``
+in the trace; the run's ground truth is read from the persists, so a crash that tears the
+handler between the two (``Crash(..., after=1)``) still counts the event it made durable.
+With ``durable=True`` it persists its clocks with every event, so a crash and restart carry on
+where it stopped; with ``durable=False`` the clocks restart at zero (the message sequence
+number and the set of messages already received are always durable, so a duplicate is never a
+second event).
 
 :func:`clock_run` builds such a cluster with clock offsets spread over ``skew`` ms (and drift,
 a clock jump, network and node faults as asked), runs it and returns a :class:`ClockRun`. The
@@ -124,8 +127,13 @@ class ClockNode(Node):
         state = {"seq": self.seq, "done": self.done, "seen": tuple(sorted(self.seen))}  # sorted: a stable trace
         if self.durable:
             state.update(lamport=self.lamport, vector=self.vector, hlc=self.hlc)
-        self.persist(**state)  # before the send that carries these clocks leaves (same handler, in order)
-        self.note(event=kind, key=key, to=to, lamport=self.lamport, vector=self.vector, hlc=self.hlc, pt=pt)
+        event = {"event": kind, "key": key, "to": to, "lamport": self.lamport, "vector": self.vector,
+                 "hlc": self.hlc, "pt": pt}
+        # Persisted before the send that carries these clocks leaves (same handler, in order), and
+        # with the event itself: a crash that tears this handler after the persist keeps the event
+        # (its clocks and the message it consumed are durable) even though its note is lost.
+        self.persist(**state, event=event)
+        self.note(**event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,12 +250,13 @@ class ClockRun:
 
 
 def _diagram_of(sim: Simulation, nodes: Sequence[str]) -> tuple[SpaceTimeDiagram, dict[str, EventStamp]]:
+    """The true diagram, from the persists that carry an event: an event happened once it was durable."""
     diagram = SpaceTimeDiagram(nodes)
     mids: dict[Any, str] = {}
     stamps: dict[str, EventStamp] = {}
-    for r in sim.trace.notes():
-        d = r.detail
-        if "event" not in d:
+    for r in sim.trace.of_kind("persist"):
+        d = r.detail.get("event")
+        if d is None:
             continue
         if d["event"] == "send":
             e = diagram.send(r.node, d["to"])

@@ -16,9 +16,13 @@ replica, by any path, any number of times):
 
 Each change is persisted before anything else happens (a crash loses no update) and noted in
 the trace: ``note(update=effect, value=...)`` for an update, ``note(merged=src, value=...)``
-for a merge that changed the state. While the run lasts, a sampler writes the values of all
-replicas every ``sample_every`` ms into the trace (a ``note`` with no node) together with
-whether the network was partitioned at that moment.
+for a merge that changed the state. The persist of an update carries the update's effect too,
+and :func:`update_effects` reads the updates from the persists, not from the notes: a crash
+that tears the handler between the two (``Crash(..., after=1)``) leaves an update that is
+durable - it will reach every replica - but was never noted, and it must still count. While
+the run lasts, a sampler writes the values of all replicas every ``sample_every`` ms into the
+trace (a ``note`` with no node) together with whether the network was partitioned at that
+moment.
 
 :func:`convergence_problem` is the *always* half of the convergence property: after the last
 fault has been repaired and the replicas have gossiped for ``settle`` ms, every replica is up,
@@ -27,8 +31,8 @@ update the trace records (``ReplicatedType.expected``) - nothing lost, nothing r
 :func:`diverged_during_partition` is the *sometimes* half: at some sampled moment the network
 was partitioned and two replicas showed different values, so the run really tested something.
 :func:`convergence_campaign` runs both with :func:`dsworkbook.sim.fuzz` over seeds and random
-fault schedules (partitions, one-way cuts, loss and duplication bursts, crashes, pauses,
-clock jumps).
+fault schedules (partitions, one-way cuts, loss and duplication bursts, pauses, clock jumps,
+and crashes - one in three inside a handler).
 """
 
 from __future__ import annotations
@@ -110,11 +114,13 @@ class Replica(Node):
 
     def _changed(self, state: Any, *, update: Any = None, merged_from: str | None = None) -> None:
         self.state = state
-        self.persist(state=self.kind.copy(state), done=self.done)
         value = show(self.kind.value(state))
         if merged_from is None:
+            # one effect makes the update durable and records it: a torn handler keeps both or neither
+            self.persist(state=self.kind.copy(state), done=self.done, update=update)
             self.note(update=update, value=value)
         else:
+            self.persist(state=self.kind.copy(state), done=self.done)
             self.note(merged=merged_from, value=value)
 
 
@@ -181,9 +187,14 @@ def replica_states(sim: Simulation) -> dict[str, Any]:
 
 
 def update_effects(sim: Simulation) -> list[Any]:
-    """Every update the replicas made, in the order they happened (from the trace)."""
-    return [r.detail["update"] for r in sim.trace.notes(key="update")
-            if r.node is not None and r.detail["update"] is not None]
+    """Every update the replicas made, in the order they happened: those whose new state was persisted.
+
+    Read from the trace's persist records, which carry the effect: a crash that tears an update's
+    handler after the persist keeps the update (it is durable and will be gossiped) though its
+    note is lost; one that tears it before the persist loses both.
+    """
+    return [r.detail["update"] for r in sim.trace.of_kind("persist")
+            if r.node is not None and r.detail.get("update") is not None]
 
 
 def samples(sim: Simulation) -> list[tuple[float, bool, dict[str, str | None]]]:

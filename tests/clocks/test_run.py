@@ -57,6 +57,19 @@ def test_a_clock_that_is_not_persisted_breaks_the_clock_condition_after_a_crash(
     assert lost.lamport_check()["violations"] and lost.vector_check()["mismatches"]
 
 
+def test_an_event_torn_from_its_note_by_a_crash_still_counts_because_it_was_persisted():
+    # C's next handler after t=58.5 is a receive; the torn crash keeps its persist (the merged clocks, the
+    # message marked as seen) and loses its note. Read from the notes, the diagram would miss that receive
+    # and C's later vectors would look "after" events the diagram calls concurrent.
+    run = clock_run(166, nodes=NODES, events=20, loss=0.05, reorder=0.1, duplicate=0.05, skew=15, drift=0.001,
+                    faults=FaultSchedule([Crash(58.5, "C", after=1), Restart(87.3, "C")]))
+    noted = {(r.time, r.node) for r in run.sim.trace.notes() if "event" in r.detail}
+    torn = [r for r in run.sim.trace.of_kind("persist") if "event" in r.detail and (r.time, r.node) not in noted]
+    assert [(r.node, r.detail["event"]["event"]) for r in torn] == [("C", "receive")]
+    assert len(run.stamps) == len(noted) + 1
+    assert run.vector_check()["mismatches"] == [] and run.lamport_check()["violations"] == []
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_hlc_stays_within_the_skew_and_physical_time_alone_does_not_respect_causality(seed):
     h = clock_run(seed, nodes=NODES, events=25, skew=20, drift=0.002).hlc_check()
