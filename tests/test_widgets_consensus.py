@@ -33,7 +33,7 @@ def test_the_slider_picks_precomputed_frames_without_running_again(scope):
     image = scope.diagram.value
     after = scope.seek(900)
     assert scope.runs == runs  # only redrawn
-    assert before.leaders == {"n1": 1} and after.leaders == {"n2": 2}
+    assert before.leaders == {"n4": 1} and after.leaders == {"n3": 2}
     assert scope.diagram.value != image and after.time == 900
     assert scope.time_slider.max == 2000
 

@@ -160,6 +160,10 @@ def _records(path: Path) -> list[dict[str, str]]:
     return records
 
 
+#: seconds a kernel may take to start (nbval's default, 60 s, is too short on a loaded two-core machine)
+KERNEL_STARTUP = 300
+
+
 def run_nbval(notebook: Path, *, cell_timeout: float = 120, timeout: float = 1800,
               extra_args: Sequence[str] = ()) -> NbvalRun:
     """Run one notebook under ``pytest --nbval-lax`` in a subprocess; report each code cell.
@@ -173,7 +177,8 @@ def run_nbval(notebook: Path, *, cell_timeout: float = 120, timeout: float = 180
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
         env["DSWORKBOOK_RESULTS"] = str(results)
         cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-               f"--nbval-cell-timeout={cell_timeout:g}", "-p", "no:cacheprovider", "-q", "--color=no",
+               f"--nbval-cell-timeout={cell_timeout:g}", f"--nbval-kernel-startup-timeout={KERNEL_STARTUP:g}",
+               "-p", "no:cacheprovider", "-q", "--color=no",
                f"--junitxml={junit}", *extra_args, str(notebook)]
         try:
             proc = subprocess.run(cmd, cwd=notebook.parent, env=env, capture_output=True, text=True,
