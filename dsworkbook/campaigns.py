@@ -78,7 +78,8 @@ def print_report(report: FuzzReport, name: str, variant: str, out: Any = None) -
 def _configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="campaign", metavar="NAME", required=True)
     for name, camp in all_campaigns().items():
-        p = sub.add_parser(name, help=camp.checks, description=f"{name}: {camp.checks}")
+        checks = camp.checks.replace("%", "%%")  # argparse formats help with %
+        p = sub.add_parser(name, help=checks, description=f"{name}: {checks}")
         p.add_argument("--seeds", type=int, default=100, metavar="N", help="how many seeds (0..N-1; default 100)")
         p.add_argument("--variant", default="correct", choices=camp.variants,
                        help="the system, or one of its broken variants: " + ", ".join(camp.variants[1:]))

@@ -22,7 +22,7 @@ LINE = re.compile(r"^(?P<name>[\w -]+): (?P<n>\d+) seeds, (?P<v>\d+) violations,
 
 
 def test_the_campaigns_of_every_built_theme_are_registered():
-    assert {"raft", "paxos", "cp", "crdt"} <= set(all_campaigns())
+    assert {"raft", "paxos", "multipaxos", "cp", "crdt"} <= set(all_campaigns())
     for camp in all_campaigns().values():
         assert camp.variants[0] == "correct" and len(camp.variants) >= 2, camp.name
 
@@ -35,6 +35,13 @@ def test_every_campaign_ends_with_the_one_line(name, capsys):
     m = LINE.match(last)
     assert m and m["name"] == name and m["n"] == "2", last
     assert code == (1 if int(m["v"]) else 0)
+
+
+@pytest.mark.parametrize("argv", [["fuzz", "--help"]] + [["fuzz", name, "--help"] for name in sorted(all_campaigns())])
+def test_the_help_of_the_command_and_of_every_campaign_prints(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 0 and "usage: dsworkbook fuzz" in capsys.readouterr().out
 
 
 def test_a_broken_variant_is_named_in_the_line_and_exits_1(capsys):

@@ -1,6 +1,7 @@
 """The Raft fuzz campaign: correct Raft survives 200 seeded fault schedules and makes progress (with each
 back-off rule of §5.3 too); each known-broken variant is caught within 200 seeds with the property it
-breaks; the command line works.
+breaks, and its first violation shrinks to at most 10 faults that replay to the same property; the
+command line works.
 
 This is the CI run of ``dsworkbook fuzz raft --seeds 200``; the 1000-seed campaign is bench/raft.py.
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from dsworkbook.cli import main
-from dsworkbook.consensus.fuzzing import (explain, fuzz_raft, raft_run, raft_schedule, default_processes)
+from dsworkbook.consensus.fuzzing import (campaign_run, campaign_schedule, default_processes, explain, family_of,
+                                          fuzz_raft, raft_problem, raft_run, raft_schedule, shrink_violation)
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import FaultSchedule
 
@@ -19,7 +21,13 @@ EXPECTED = {
     "forget_voted_for": {"election safety"},
     "vote_without_log_check": {"leader completeness", "state machine safety", "log matching"},
     "commit_old_term_by_count": {"leader completeness", "state machine safety"},
+    "stale_read_leader": {"linearizability"},
+    "reply_before_persist": {"election safety", "leader completeness", "state machine safety", "log matching"},
+    "commit_to_own_last_index": {"state machine safety", "leader completeness"},
 }
+#: variant -> its first failing seed (seed % 4 == 3 is a stale-tail scenario, which commit_to_own_last_index needs)
+FIRST_FAILING = {"forget_voted_for": 0, "vote_without_log_check": 0, "commit_old_term_by_count": 13,
+                 "stale_read_leader": 0, "reply_before_persist": 0, "commit_to_own_last_index": 3}
 
 
 @pytest.mark.slow
@@ -36,8 +44,40 @@ def test_each_broken_variant_is_caught_within_200_seeds_and_explained(variant):
     assert first is not None, f"{variant} survived 200 seeds"
     assert report.seeds <= 200
     assert first.message.split(" broken")[0] in EXPECTED[variant]
-    assert "t=" in first.message and "term" in first.message  # when, and which terms
-    assert any(n in first.message for n in ("n1", "n2", "n3", "n4", "n5"))  # which servers
+    assert first.seed == FIRST_FAILING[variant]
+    if variant == "stale_read_leader":  # which client's read, and when
+        assert "t=" in first.message and "'s get " in first.message
+    else:
+        assert "t=" in first.message and "term" in first.message  # when, and which terms
+        assert any(n in first.message for n in ("n1", "n2", "n3", "n4", "n5"))  # which servers
+
+
+def test_every_variant_has_a_first_failing_seed_listed():
+    from dsworkbook.consensus.raft import VARIANTS
+
+    assert set(FIRST_FAILING) == set(EXPECTED) == set(VARIANTS) - {"correct"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", sorted(EXPECTED))
+def test_each_variant_shrinks_to_at_most_ten_faults_that_replay_to_the_same_property(variant):
+    seed = FIRST_FAILING[variant]
+    schedule = campaign_schedule(seed)
+    shrunk, replayed = shrink_violation(seed, schedule, variant=variant, max_runs=300)
+    first = raft_problem(campaign_run(seed, schedule, variant=variant))
+    assert len(shrunk.schedule) <= 10 < len(schedule), (variant, len(shrunk.schedule))
+    assert replayed.property == first.property
+    again = raft_problem(campaign_run(seed, shrunk.schedule, variant=variant))
+    assert again == replayed  # the same violation, message and time, every replay
+    assert raft_problem(campaign_run(seed, shrunk.schedule)) is None  # correct Raft is fine there
+
+
+def test_the_stale_tail_family_is_one_seed_in_four_and_cuts_off_a_pair_with_two_clients():
+    from dsworkbook.sim import Partition
+
+    assert [family_of(s) for s in range(8)].count("stale tail") == 2 and family_of(3) == "stale tail"
+    parts = [f for f in campaign_schedule(3) if isinstance(f, Partition)]
+    assert parts and all(len(p.groups[0]) == 4 and sum(m.startswith("c") for m in p.groups[0]) == 2 for p in parts)
 
 
 @pytest.mark.slow

@@ -563,6 +563,70 @@ def test_a_server_that_crashes_and_restarts_cannot_vote_twice_in_a_term():
         assert reply.vote_granted == second_vote, variant
 
 
+@pytest.mark.parametrize("variant, votes_twice", [("correct", False), ("reply_before_persist", True)])
+def test_a_vote_that_left_the_server_was_on_disk_whatever_effect_a_crash_interrupts(variant, votes_twice):
+    """Figure 2: "Updated on stable storage before responding to RPCs". A crash can fall between any two
+    effects of the vote handler (a torn handler); if the granted vote was sent, a restarted server must
+    refuse another candidate of that term. ``reply_before_persist`` sends first, and for some cut votes twice."""
+    double = []
+    for keep in range(6):
+        h = RaftHarness("n3", FIVE, term=2, config=RaftConfig(variant=variant))
+        kept = h.deliver_torn("n1", RequestVote(2, "n1", 0, 0), keep)
+        first = any(msg.vote_granted for _, msg in h.sent(kept, RequestVoteReply))
+        second = h.sent(h.deliver("n2", RequestVote(2, "n2", 0, 0)), RequestVoteReply)[0][1].vote_granted
+        if first and second:
+            double.append(keep)
+    assert bool(double) == votes_twice, (variant, double)
+
+
+@pytest.mark.parametrize("variant, loses_entries", [("correct", False), ("reply_before_persist", True)])
+def test_entries_a_follower_acknowledged_are_on_disk_whatever_effect_a_crash_interrupts(variant, loses_entries):
+    """Figure 2: log[] is updated on stable storage before responding. A crash between any two effects of
+    AppendEntries never leaves an acknowledged entry missing after the restart - unless the server replies
+    first (``reply_before_persist``)."""
+    lost = []
+    for keep in range(6):
+        h = RaftHarness(term=1, config=RaftConfig(variant=variant))
+        kept = h.deliver_torn("n2", AppendEntries(1, "n2", 0, 0, entries(1, 1), 0), keep)
+        acked = [msg.index for _, msg in h.sent(kept, AppendEntriesReply) if msg.success]
+        if acked and h.node.log.last_index < max(acked):
+            lost.append(keep)
+    assert bool(lost) == loses_entries, (variant, lost)
+
+
+def test_a_follower_commits_only_what_the_leader_vouched_for_not_a_stale_tail_past_it():
+    """Figure 2, AppendEntries rule 5: "set commitIndex = min(leaderCommit, index of last new entry)". The
+    follower's entries 3 and 4 are a stale tail of term 2; the leader of term 3 vouched for index 2 only.
+    ``commit_to_own_last_index`` commits (and applies) the tail."""
+    for variant, commit in (("correct", 2), ("commit_to_own_last_index", 4)):
+        h = RaftHarness(term=2, log=entries(1, 1, 2, 2), config=RaftConfig(variant=variant))
+        h.deliver("n2", AppendEntries(3, "n2", 2, 1, (), 6))
+        assert h.node.commit_index == commit, variant
+
+
+def test_a_leader_answers_a_read_only_after_an_entry_of_its_term_commits_after_it():
+    """§8: "a leader must check whether it has been deposed before processing a read-only request". Here a
+    read goes through the log like any command, so a leader cut off from the others never answers it; the
+    ``stale_read_leader`` variant answers at once from its own state."""
+    for variant, answered in (("correct", False), ("stale_read_leader", True)):
+        h = RaftHarness("n1", THREE, term=0, config=RaftConfig(variant=variant), node_class=_kv_node())
+        h.fire("election")
+        for voter in THREE[1:]:
+            h.deliver(voter, RequestVoteReply(1, True))
+        sent = h.sent(h.client("c1", Request(1, "get", Command("c1", 1, "get", "x"))), Response)
+        assert bool(sent) == answered, variant
+
+
+def _kv_node():
+    from dsworkbook.consensus.raft import RaftNode
+
+    class KVNode(RaftNode):
+        def __init__(self, node_id, **kwargs):
+            super().__init__(node_id, state_machine=KVStore, **kwargs)
+
+    return KVNode
+
+
 def test_after_a_restart_a_server_rebuilds_its_state_machine_by_reapplying_committed_entries():
     """Figure 2: commitIndex and lastApplied are volatile; after a restart they start at 0 and committed
     entries are applied again once the leader's commit index is learned."""

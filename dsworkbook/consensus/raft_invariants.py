@@ -10,7 +10,9 @@ nodes' own objects - and checks, at every step:
 
 =====================  =====================================================================
 election safety        at most one leader is elected in a term (§5.2); supporting it, a
-                       server votes for at most one candidate per term
+                       server votes for at most one candidate per term - counted from its
+                       ``vote`` notes and from the granted RequestVoteReplies it sent, so a
+                       vote that left before it was noted (a torn handler) counts too
 leader append-only     a leader never overwrites or deletes entries in its log (§5.3)
 log matching           two logs with an entry of the same index and term are identical up to
                        it (§5.3); checked with a hash of each prefix, across all servers and
@@ -28,7 +30,10 @@ state machine safety   no two servers apply different entries at the same index 
 The result is a :class:`SafetyReport`: what was checked (leaders, commits, applied entries) and
 the :class:`SafetyViolation`\\ s, each in plain words - which property, which servers, which terms
 and indexes, when. :func:`assert_safe` raises :class:`~dsworkbook.errors.InvariantViolation` with
-the seed. A crash resets a server's volatile state (its commit index) but not its log.
+the seed. A crash resets a server's volatile state (its commit index) but not its log; the
+``start`` note of a restart carries the log the server recovered from storage, which replaces
+the checker's copy - a crash that tore a handler between a write and its note (or, in a broken
+variant, between a reply and its write) leaves the two apart until then.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from dsworkbook.consensus.raft.log import at_least_as_up_to_date
+from dsworkbook.consensus.raft.messages import RequestVoteReply
 from dsworkbook.errors import InvariantViolation
 from dsworkbook.sim import Simulation, Trace
 
@@ -239,9 +245,11 @@ def check_safety(source: Simulation | Trace, *, limit: int = 20) -> SafetyReport
     """Check the five safety properties on a run (see the module docstring); keeps ``limit`` violations."""
     trace = source.trace if isinstance(source, Simulation) else source
     checker = _Checker(limit)
-    for t, kind, node, _peer, _mid, detail in trace.records:
+    for t, kind, node, peer, _mid, detail in trace.records:
         if kind == "note":
             checker.note(t, node, detail)
+        elif kind == "send" and type(detail) is RequestVoteReply and detail.vote_granted:
+            checker.vote(t, node, peer, detail.term)  # a vote as the candidate sees it, noted or not
     checker.leader_completeness()
     checker.report.commits = len(checker.committed)
     checker.report.violations.sort(key=lambda v: v.time)

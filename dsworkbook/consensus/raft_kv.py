@@ -22,6 +22,7 @@ hands its history to the linearizability checker of :mod:`dsworkbook.checkers` (
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 from dsworkbook.consensus.raft import Command, RaftConfig, raft_sim
@@ -29,7 +30,8 @@ from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Simulation
 from dsworkbook.sim.latency import LatencySpec
 
-__all__ = ["KVStore", "KVStoreNoSessions", "KV_OPS", "kv_workload", "kv_sim", "kv_verdict", "kv_history"]
+__all__ = ["KVStore", "KVStoreNoSessions", "KV_OPS", "kv_workload", "kv_sim", "kv_verdict", "kv_history",
+           "KVViolation", "kv_violation"]
 
 KV_OPS = ("put", "get", "cas")
 
@@ -42,10 +44,23 @@ class KVStore:
     from the session (the same output) or, if older still, ignored (None).
     """
 
+    #: the read-only operations (:meth:`query` answers them without changing anything)
+    READS = ("get",)
+
     def __init__(self) -> None:
         self.data: dict[Any, Any] = {}
         self.sessions: dict[str, tuple[int, Any]] = {}
         self.executed = 0
+
+    def query(self, command: Command) -> Any:
+        """Answer a read-only command from the current state, without applying or recording it.
+
+        Only the ``stale_read_leader`` variant calls this: correct Raft orders every read through
+        the log (see the module docstring).
+        """
+        if command.op not in self.READS:
+            raise ConfigError(f"query answers only read-only operations {list(self.READS)}, got {command.op!r}")
+        return self.data.get(command.key)
 
     def apply(self, command: Command) -> Any:
         last = self.sessions.get(command.client)
@@ -115,6 +130,71 @@ def kv_sim(seed: int, *, clients: int = 3, ops: int = 10, servers: int = 5, conf
     return raft_sim(seed, servers=servers, config=config, workloads=workloads, state_machine=store,
                     latency=latency, loss=loss, duplicate=duplicate, reorder=reorder, client_timeout=client_timeout,
                     think=think, **extra)
+
+
+@dataclass(frozen=True)
+class KVViolation:
+    """The earliest moment a run's history stops being linearizable, and the operation that ended then.
+
+    ``time`` is the completion after which no order of the operations explains every answer -
+    nothing that happens later can repair it - and ``op`` that operation (typically a read that
+    returned an overwritten value). ``decided`` is False when the checker ran out of budget
+    (``reason`` says why); such a history is reported rather than passed.
+    """
+
+    time: float
+    op: Any = None
+    decided: bool = True
+    reason: str = ""
+
+    @property
+    def property(self) -> str:
+        return "linearizability"
+
+    def describe(self) -> str:
+        if not self.decided:
+            return f"linearizability undecided at t={self.time:.1f}: {self.reason}"
+        op = self.op
+        what = (f"{op.process}'s {op.f} {op.key} returned {op.output!r}" if op.f in KVStore.READS else
+                f"{op.process}'s {op.f} {op.key} {op.input!r} returned {op.output!r}")
+        return (f"linearizability broken at t={self.time:.1f}: {what} (invoked at t={op.invoke_time:.1f}), and no "
+                "order of the key-value operations completed by then explains every answer")
+
+
+def _cut(ops: Sequence[Any], t: float) -> list[Any]:
+    """The history as it stood at time ``t``: operations invoked by then, those still running pending."""
+    return [op if op.complete_time is not None and op.complete_time <= t else
+            replace(op, outcome=None, output=None, complete_time=None)
+            for op in ops if op.invoke_time <= t]
+
+
+def kv_violation(history: Any) -> KVViolation | None:
+    """None when the history (a simulation's ``sim.history``) is linearizable for a key-value store.
+
+    Otherwise the earliest completion after which it is not: a history that is not
+    linearizable at time t stays so whatever happens later (an operation invoked after t cannot
+    be ordered before one that completed by t), so a binary search over completion times finds
+    it with a few checks of the linearizability checker (theme M02).
+    """
+    from dsworkbook.checkers import check_linearizable, from_sim_history
+
+    ops = list(history)
+    verdict = check_linearizable(from_sim_history(ops), model="kv")
+    if verdict.ok:
+        return None
+    ends = sorted({op.complete_time for op in ops if op.complete_time is not None})
+    if verdict.ok is None:
+        return KVViolation(ends[-1] if ends else 0.0, None, False, verdict.reason)
+    lo, hi = 0, len(ends) - 1  # not linearizable at ends[hi]; find the first such end
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if check_linearizable(from_sim_history(_cut(ops, ends[mid])), model="kv").ok is False:
+            hi = mid
+        else:
+            lo = mid + 1
+    t = ends[lo]
+    op = next(op for op in ops if op.complete_time == t)
+    return KVViolation(t, op)
 
 
 def kv_history(sim: Simulation) -> Any:

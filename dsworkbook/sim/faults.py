@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim.kernel import DOWN
@@ -453,18 +453,17 @@ def shrink(schedule: FaultSchedule, fails: Callable[[FaultSchedule], bool], *,
     if not check(schedule):
         raise ConfigError("shrink() needs a schedule that fails; this one passes the check")
     current = list(schedule)
-    # 1. delta debugging: drop chunks of events, from halves down to single events
-    chunk = max(1, len(current) // 2)
-    while chunk >= 1 and runs < max_runs:
-        i, removed = 0, False
-        while i < len(current) and runs < max_runs:
-            candidate = current[:i] + current[i + chunk:]
-            if candidate != current and check(FaultSchedule(candidate)):
-                current, removed = candidate, True
-            else:
-                i += chunk
-        if not removed:
-            chunk //= 2
+    # 1. delta debugging: drop chunks of events, from halves down to single events; then pairs of
+    #    events (a crash with a restart, a partition with a heal: dropping either alone may change
+    #    the run more than dropping both), nearest pairs first, and back to single events after a hit
+    #    - and every fault of one node at once (its crashes, restarts, pauses and clock faults)
+    current = _drop_chunks(current, check, lambda: runs < max_runs, max(1, len(current) // 2))
+    while runs < max_runs and len(current) > 1:
+        smaller = (_drop_a_node(current, check, lambda: runs < max_runs)
+                   or _drop_a_pair(current, check, lambda: runs < max_runs))
+        if smaller is None:
+            break
+        current = _drop_chunks(smaller, check, lambda: runs < max_runs, 1)
     # 2. make the remaining faults milder, one at a time, while the check still fails
     improved = True
     while improved and runs < max_runs:
@@ -478,4 +477,48 @@ def shrink(schedule: FaultSchedule, fails: Callable[[FaultSchedule], bool], *,
                     current, improved = candidate, True
                     break
     return ShrinkResult(schedule, FaultSchedule(current), runs)
+
+
+def _drop_chunks(current: list[Any], check: Callable[[FaultSchedule], bool], budget: Callable[[], bool],
+                 chunk: int) -> list[Any]:
+    """Delta debugging: drop runs of ``chunk`` events while the check still fails, halving ``chunk`` down to 1."""
+    while chunk >= 1 and budget():
+        i, removed = 0, False
+        while i < len(current) and budget():
+            candidate = current[:i] + current[i + chunk:]
+            if candidate != current and check(FaultSchedule(candidate)):
+                current, removed = candidate, True
+            else:
+                i += chunk
+        if not removed:
+            chunk //= 2
+    return current
+
+
+def _drop_a_node(current: list[Any], check: Callable[[FaultSchedule], bool],
+                 budget: Callable[[], bool]) -> list[Any] | None:
+    """The schedule without every fault of the first node whose faults can all go while it still fails."""
+    nodes = sorted({f.node for f in current if isinstance(getattr(f, "node", None), str)})
+    for node in nodes:
+        candidate = [f for f in current if getattr(f, "node", None) != node]
+        if len(candidate) < len(current) - 1:  # one fault alone was tried already
+            if not budget():
+                return None
+            if check(FaultSchedule(candidate)):
+                return candidate
+    return None
+
+
+def _drop_a_pair(current: list[Any], check: Callable[[FaultSchedule], bool],
+                 budget: Callable[[], bool]) -> list[Any] | None:
+    """The schedule without the first pair of events (nearest in time first) whose removal still fails."""
+    n = len(current)
+    for gap in range(1, n):
+        for i in range(n - gap):
+            if not budget():
+                return None
+            candidate = current[:i] + current[i + 1:i + gap] + current[i + gap + 1:]
+            if check(FaultSchedule(candidate)):
+                return candidate
+    return None
 

@@ -107,6 +107,26 @@ def test_shrink_makes_faults_milder():
     assert list(result.schedule) == [Pause(5, "n1", 125.0)]
 
 
+def test_shrink_drops_the_faults_of_a_node_together_when_dropping_either_alone_passes():
+    # Fails while n5 pauses, and only if n1's crash and its restart are both there or both gone.
+    def fails(schedule: FaultSchedule) -> bool:
+        kinds = {type(f) for f in schedule if getattr(f, "node", None) == "n1"}
+        return any(isinstance(f, Pause) for f in schedule) and len(kinds) != 1
+
+    big = FaultSchedule([Crash(1, "n1"), Heal(2), ClockJump(3, "n2", 5.0), Restart(4, "n1"), Pause(5, "n5", 50)])
+    assert [(type(f), f.node) for f in shrink(big, fails).schedule] == [(Pause, "n5")]
+
+
+def test_shrink_drops_a_pair_of_faults_together_when_dropping_either_alone_passes():
+    # Fails while n5 pauses, and only if the partition and its heal are both there or both gone.
+    def fails(schedule: FaultSchedule) -> bool:
+        kinds = {type(f) for f in schedule} & {Partition, Heal}
+        return any(isinstance(f, Pause) for f in schedule) and len(kinds) != 1
+
+    big = FaultSchedule([Partition(1, (("n1",),)), ClockJump(2, "n2", 5.0), Heal(3), Pause(5, "n5", 50)])
+    assert [(type(f), f.node) for f in shrink(big, fails).schedule] == [(Pause, "n5")]
+
+
 def test_shrink_refuses_a_passing_schedule():
     with pytest.raises(ConfigError, match="needs a schedule that fails"):
         shrink(FaultSchedule([Heal(1)]), lambda s: False)

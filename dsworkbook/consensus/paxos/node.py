@@ -5,11 +5,11 @@ Theory of operation
 An acceptor keeps ``promised`` and ``accepted`` and persists both before replying; a proposer
 runs phase 1 (``Prepare`` to every acceptor, ``Promise`` from a majority) and phase 2 (``Accept``
 with the value :func:`choose_value` picks, ``Accepted`` from a majority), then tells everyone
-with ``Learn``. A refusal (``Nack``) or a timeout sends the proposer back to phase 1 with a
-higher ballot after a fixed or random wait. Three small methods hold the rules a drill or an
-exercise may replace: :meth:`PaxosNode.promise_ok`, :meth:`PaxosNode.new_ballot` and
-:meth:`PaxosNode.choose`. The node writes ``propose``, ``phase2``, ``accepted`` and ``decided``
-notes to the trace, which :func:`~dsworkbook.consensus.paxos.check_consensus` reads.
+with ``Learn``. Refusals (``Nack``) from more acceptors than its phase can spare, or a timeout,
+send the proposer back to phase 1 with a higher ballot after a fixed or random wait. Three
+small methods hold the rules a drill or an exercise may replace: :meth:`PaxosNode.promise_ok`,
+:meth:`PaxosNode.new_ballot` and :meth:`PaxosNode.choose`. The node writes ``propose``,
+``phase2``, ``accepted`` and ``decided`` notes to the trace, which :func:`~dsworkbook.consensus.paxos.check_consensus` reads.
 
 Two rules worth stating because implementations get them wrong:
 
@@ -19,6 +19,11 @@ Two rules worth stating because implementations get them wrong:
   unique to their proposer, so answering it again changes nothing - while refusing it would
   send the proposer back to phase 1 for nothing. :meth:`PaxosNode.promise_ok` therefore
   accepts a ballot that is *not lower* than the one promised.
+* **A proposer does not abandon a ballot it can still win.** One refusal says that one acceptor
+  promised a higher ballot, not that the ballot is lost: a proposer holding a majority of
+  promises still gets its value chosen if a majority accepts it. So a proposer gives a ballot up
+  only when the acceptors that refused it leave too few for its quorum (or on its timeout), and
+  a ``Nack`` that names the very ballot as promised - a refusal of a duplicate - is no refusal.
 * **Quorums need not be majorities.** Flexible Paxos (Howard, Malkhi and Spiegelman, 2016)
   shows that phase 1 and phase 2 may use quorums of different sizes ``q1`` and ``q2`` as long as
   every phase-1 quorum meets every phase-2 quorum (``q1 + q2 > n``); ``phase1_quorum`` and
@@ -91,6 +96,7 @@ class PaxosNode(Node):
         self.ballot: Ballot | None = None
         self.promises: dict[str, Promise] = {}
         self.accepts: set[str] = set()
+        self.refusals: set[str] = set()  # acceptors that refused the current ballot
         self.attempts = 0
         self.highest_seen = self.promised
         if self.decided is not None:  # announce a decision the crash kept on disk but may have cut short
@@ -143,7 +149,7 @@ class PaxosNode(Node):
             return
         self.ballot = self.new_ballot()
         self.persist(round=self.round)
-        self.phase, self.promises, self.accepts = "prepare", {}, set()
+        self.phase, self.promises, self.accepts, self.refusals = "prepare", {}, set(), set()
         self.attempts += 1
         self.note(propose=self.value, ballot=self.ballot)
         for a in self.acceptors:
@@ -174,8 +180,18 @@ class PaxosNode(Node):
             self.learn(msg.value)
 
     def on_nack(self, src: str, msg: Nack) -> None:
+        """A refusal: give the ballot up only once too many acceptors refused it for its phase to succeed.
+
+        A Nack naming the very ballot as promised refuses a duplicate, not the ballot; and a
+        proposer that holds a majority of promises still wins if a phase-2 quorum accepts, so a
+        late refusal of its Prepare by the one acceptor it did not need changes nothing.
+        """
         self.highest_seen = max(self.highest_seen, msg.promised)
-        if msg.ballot == self.ballot and self.phase in ("prepare", "accept"):
+        if msg.ballot != self.ballot or self.phase not in ("prepare", "accept") or not msg.promised > msg.ballot:
+            return
+        self.refusals.add(src)
+        needed = self.q1 if self.phase == "prepare" else self.q2
+        if len(self.acceptors) - len(self.refusals) < needed:
             self.give_up()
 
     def give_up(self) -> None:

@@ -45,6 +45,17 @@ VARIANTS: dict[str, str] = {
                               "entries can win (§5.4.1: vote only for a log at least as up-to-date)",
     "commit_old_term_by_count": "a leader commits entries of earlier terms once a majority stores them "
                                 "(§5.4.2 and Figure 8: only current-term entries are committed by counting)",
+    "stale_read_leader": "a leader answers a get from its own state machine at once, with no log entry and no "
+                         "round of heartbeats, so a leader deposed without knowing it (cut off with a minority) "
+                         "returns values that were overwritten since (§8: a leader must check that it has not "
+                         "been deposed before answering a read-only request)",
+    "reply_before_persist": "a server sends its vote or its acknowledgement of new entries before it writes them "
+                            "to disk, so a crash between the two makes it forget a vote it gave and vote again, or "
+                            "lose entries it acknowledged (Figure 2: persistent state is 'updated on stable "
+                            "storage before responding to RPCs')",
+    "commit_to_own_last_index": "a follower raises its commit index to min(leaderCommit, its own last index) "
+                                "instead of the last new entry, committing a stale tail the leader never vouched "
+                                "for (Figure 2, AppendEntries rule 5: min(leaderCommit, index of last new entry))",
 }
 
 

@@ -9,7 +9,10 @@ not answered every heartbeat period (§5: "servers retry RPCs if they do not rec
 response in a timely manner"). A voter grants at most one vote per term, first come first
 served, and only to a candidate whose log is at least as up-to-date as its own
 (:meth:`ElectionMixin.handle_request_vote`); it persists the vote before replying, so a crash
-cannot make it forget and vote again. A candidate with votes from a majority becomes leader.
+cannot make it forget and vote again (Figure 2: persistent state is "updated on stable storage
+before responding to RPCs"; the ``reply_before_persist`` variant sends first, and a crash between
+the two effects - a torn handler - lets it vote twice). A candidate with votes from a majority
+becomes leader.
 
 Split votes end when a timeout fires: timeouts are drawn again at random each time, so one
 candidate usually gets ahead of the others.
@@ -62,6 +65,11 @@ class ElectionMixin:
             return
         if self.voted_for in (None, msg.candidate_id) and self.candidate_log_ok(msg):
             self.voted_for = msg.candidate_id
+            if self.config.variant == "reply_before_persist":  # the broken variant: the vote leaves first
+                self.send(src, RequestVoteReply(self.current_term, True))
+                self.save_term_and_vote()
+                self.reset_election_timer()
+                return
             self.save_term_and_vote()
             self.reset_election_timer()
             self.send(src, RequestVoteReply(self.current_term, True))

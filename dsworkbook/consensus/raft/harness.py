@@ -7,7 +7,9 @@ effects taken with ``take_effects()``. :class:`RaftHarness` adds what a test of 
 sentences needs around that: it starts the node from a given persistent state (term, vote,
 log), carries out every ``Persist`` effect into the storage the node reads (so "persisted
 before replying" can be checked and a crash can be simulated by building a new node from that
-storage), and sorts the effects into what was sent and what was persisted, in order.
+storage - also in the middle of a handler, after its first few effects,
+:meth:`RaftHarness.deliver_torn`), and sorts the effects into what was sent and what was
+persisted, in order.
 
 This is the etcd style of testing (``raft_paper_test.go``): arrange a server's state, act with
 one event, check the messages it sent and the state it kept.
@@ -20,6 +22,7 @@ from typing import Any, Sequence
 from dsworkbook.consensus.raft.config import RaftConfig
 from dsworkbook.consensus.raft.messages import Entry
 from dsworkbook.consensus.raft.node import RaftNode
+from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Persist, Send, SetTimer
 
 __all__ = ["RaftHarness", "entries"]
@@ -72,6 +75,20 @@ class RaftHarness:
     def client(self, src: str, request: Any) -> list[Any]:
         self.node.on_client_request(src, request)
         return self._carry_out(self.node.take_effects())
+
+    def deliver_torn(self, src: str, msg: Any, keep: int) -> list[Any]:
+        """Hand ``msg`` to the node, carry out only its first ``keep`` effects, then crash and restart it.
+
+        A handler torn by a crash, as ``Simulation.crash_within(node, keep)`` tears one: what was
+        persisted and sent before the crash stays done, the rest never happens. Returns the
+        effects that were carried out.
+        """
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+            raise ConfigError(f"keep must be a number of effects >= 0, got {keep!r}")
+        self.node.on_message(src, msg)
+        kept = self._carry_out(self.node.take_effects()[:keep])
+        self.restart()
+        return kept
 
     def restart(self) -> RaftNode:
         """Crash and restart: volatile state is lost, the storage (as persisted) is kept."""

@@ -122,9 +122,9 @@ class RaftNode(ElectionMixin, ReplicationMixin, Node):
         self.probing: set[str] = set()
         self.beat_mark: dict[str, int] = {}
         self.pending: dict[tuple[str, int], tuple[str, int]] = {}
-        self.note(role="follower", term=self.current_term, start=True)
-        if stored is not self.storage and self.log.entries:
-            self.note(log=1, entries=self.log.snapshot())  # the initial log, for the safety checker
+        # what this server recovered from storage, for the safety checker: a crash that tore a handler
+        # between a write and its note leaves the checker's copy of this log wrong until this note
+        self.note(role="follower", term=self.current_term, start=True, log=1, entries=self.log.snapshot())
         self.reset_election_timer()
 
     def save_term_and_vote(self) -> None:
@@ -219,10 +219,28 @@ class RaftNode(ElectionMixin, ReplicationMixin, Node):
         if self.role is not LEADER:
             self.send(src, Response(request.req_id, False, NotLeader(self.leader_id)))
             return
+        if self.config.variant == "stale_read_leader" and self.read_locally(src, request, command):
+            return
         self.pending[(command.client, command.seq)] = (src, request.req_id)
         self.append_entry(command)
         for peer in self.peers:
             self.replicate(peer)
+
+    def read_locally(self, src: str, request: Request, command: Command) -> bool:
+        """The ``stale_read_leader`` variant: answer a read from this leader's own state machine, now.
+
+        Correct Raft puts the read in the log like any command, so it is answered only once a
+        majority has accepted an entry of this leader's term after it - proof that no newer leader
+        existed when the read was ordered (§8). Answering at once skips that proof: a leader cut off
+        with a minority still believes it leads and answers with what it applied last, while the
+        majority's new leader has committed writes since. Returns False when the state machine
+        has no ``query`` for this command (it then goes through the log).
+        """
+        query = getattr(self.state_machine, "query", None)
+        if query is None or command.op not in getattr(self.state_machine, "READS", ()):
+            return False
+        self.send(src, Response(request.req_id, True, query(command)))
+        return True
 
     def append_entry(self, command: Any) -> int:
         """The leader appends a new entry of its term (Leader Append-Only) and persists it."""

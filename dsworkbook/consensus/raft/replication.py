@@ -85,12 +85,30 @@ class ReplicationMixin:
                                               term, first))
             return
         changed = self.log.merge(msg.prev_log_index, msg.entries)
+        last_new = msg.prev_log_index + len(msg.entries)
+        reply = AppendEntriesReply(self.current_term, True, last_new, self.log.last_index)
+        if self.config.variant == "reply_before_persist":
+            self.send(src, reply)  # the broken variant: the acknowledgement leaves before the log is on disk
         if changed is not None:
             self.log_changed(changed)
-        last_new = msg.prev_log_index + len(msg.entries)
         if msg.leader_commit > self.commit_index:
-            self.commit_to(min(msg.leader_commit, last_new))
-        self.send(src, AppendEntriesReply(self.current_term, True, last_new, self.log.last_index))
+            self.commit_to(min(msg.leader_commit, self.follower_commit_bound(last_new)))
+        if self.config.variant != "reply_before_persist":
+            self.send(src, reply)
+
+    def follower_commit_bound(self: "RaftNode", last_new: int) -> int:
+        """How far an accepted AppendEntries lets this follower commit: the last new entry (Figure 2,
+        AppendEntries rule 5: ``commitIndex = min(leaderCommit, index of last new entry)``).
+
+        Only up to ``last_new`` is this log known to equal the leader's: the consistency check
+        vouched for ``prev_log_index`` and the request carried the rest. Entries past it may be
+        a stale tail left by a deposed leader, which the leader's commit index says nothing about.
+        The ``commit_to_own_last_index`` variant commits up to its own last index and applies
+        such a tail.
+        """
+        if self.config.variant == "commit_to_own_last_index":
+            return self.log.last_index
+        return last_new
 
     def conflict_hint(self: "RaftNode", prev_index: int) -> tuple[int, int]:
         """§5.3's hint for a refused ``prev_index``: (term of the conflicting entry, first index of that term).

@@ -10,9 +10,10 @@ from dsworkbook.consensus.paxos import Ballot, NaiveBallots, PaxosNode
 from dsworkbook.grading.core import attempt, exercise, fail, random_cases, same_everywhere
 from dsworkbook.grading.paxos._common import PaxosBench, draw_ballot, paxos_cluster_checks
 
-#: Seeds of the Paxos fuzz campaign on which NaiveBallots decides two values (found by running it),
+#: The seeds below 400 on which the Paxos fuzz campaign catches NaiveBallots deciding two values (found by
+#: running it on seeds 0-399),
 #: plus a spread of others.
-EXPOSING_SEEDS = (12, 70, 140, 174)
+EXPOSING_SEEDS = (139, 168, 174, 254)
 CLUSTER_SEEDS = EXPOSING_SEEDS + tuple(range(200, 220))
 #: Proposer ids whose numbers have one and two digits: a ballot made by gluing round and id number
 #: together (round * 10 + id) collides for p1 in round 2 and p11 in round 1.
