@@ -21,17 +21,25 @@ The models: :class:`RegisterModel` (read/write), :class:`CasRegisterModel` (plus
 compare-and-set), :class:`KVModel` (get/put/append/cas per key), :class:`SetModel`
 (add/remove/read) and :class:`CounterModel` (incr/decr/add/read). Function names have short
 aliases (``r``/``get`` for read, ``w``/``put`` for write).
+
+The initial value is part of the specification, and tools disagree on it. Jepsen's and
+Knossos's register and cas-register histories read a register nobody wrote as ``nil`` (None),
+the default here. The key-value histories of MIT 6.824/6.5840 (Get/Put/Append), and Porcupine's
+kv model that checks them, read a missing key as the empty string, and ``append`` concatenates
+onto it: check those with ``initial=""`` (``KVModel(initial="")``,
+``resolve_model("kv", initial="")``, or ``--initial ''`` on the command line). With the wrong
+initial value a correct history fails at its first read of a missing key.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Hashable, Iterable
 
-from dsworkbook.checkers.history import READ_FS, WRITE_FS, Operation
+from dsworkbook.checkers.history import READ_FS, WRITE_FS, Operation, freeze
 from dsworkbook.errors import ConfigError
 
 __all__ = ["Model", "RegisterModel", "CasRegisterModel", "KVModel", "SetModel", "CounterModel", "ILLEGAL",
-           "MODELS", "resolve_model", "JointModel"]
+           "MODELS", "resolve_model", "JointModel", "MODEL_DEFAULT"]
 
 
 class _Illegal:
@@ -43,6 +51,28 @@ class _Illegal:
 
 #: What a step returns when the operation's recorded output is impossible in the given state.
 ILLEGAL: Any = _Illegal()
+
+
+class _ModelDefault:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MODEL_DEFAULT"
+
+
+#: ``initial=`` left out: the model's own initial value (nil for registers and kv, 0 for a counter).
+MODEL_DEFAULT: Any = _ModelDefault()
+
+
+def _hashable_initial(initial: Any, model: str) -> Hashable:
+    """``initial`` as a model state (lists become tuples, ...), or a ConfigError saying why it cannot be one."""
+    value = freeze(initial)
+    try:
+        hash(value)
+    except TypeError:
+        raise ConfigError(f"initial for the {model} model must be a value a read can return (a number, a string, "
+                          f"None, ...), got the unhashable {type(initial).__name__} {initial!r}") from None
+    return value
 
 Step = Callable[[Any], Any]
 
@@ -103,6 +133,14 @@ class Model:
         """(True, v) when ``op`` sets the value to ``v``."""
         return False, None
 
+    def depends(self, observer: Operation, op: Operation) -> bool:
+        """True when the value ``observer`` saw is built from ``op``'s effect (an append's item in it).
+
+        Shrinking a counterexample drops ``observer`` with ``op``, so that no read is left with a
+        value nothing in the sub-history could have built.
+        """
+        return False
+
 
 class RegisterModel(Model):
     """A read/write register holding ``initial`` at first (Herlihy & Wing's basic object)."""
@@ -111,7 +149,7 @@ class RegisterModel(Model):
     functions = READ_FS | WRITE_FS
 
     def __init__(self, initial: Hashable = None) -> None:
-        self.initial = initial
+        self.initial = _hashable_initial(initial, self.name)
 
     def init(self) -> Hashable:
         return self.initial
@@ -193,8 +231,10 @@ class CasRegisterModel(RegisterModel):
 class KVModel(CasRegisterModel):
     """A key-value store: one independent cas-register per key, plus ``append`` (string or tuple).
 
-    ``append`` adds its input at the end of the key's value (``nil`` counts as empty): strings
-    concatenate, anything else becomes a tuple of the items appended.
+    Every key starts at ``initial``: ``None`` (nil) as in Jepsen's independent registers, or
+    ``""`` for MIT 6.824/6.5840 and Porcupine kv histories, where a Get of a missing key returns
+    the empty string. ``append`` adds its input at the end of the key's value (``nil`` counts as
+    empty): strings concatenate, anything else becomes a tuple of the items appended.
     """
 
     name = "kv"
@@ -227,6 +267,19 @@ class KVModel(CasRegisterModel):
         if op.f == "append":
             return False, None
         return super().produces(op)
+
+    def depends(self, observer: Operation, op: Operation) -> bool:
+        has, value = self.observes(observer)
+        if not has or op.key != observer.key or value == self.initial:
+            return False
+        if op.f == "append":
+            item = op.input
+            if isinstance(value, str) and isinstance(item, str):
+                return item in value
+            return isinstance(value, tuple) and item in value
+        if op.f in WRITE_FS and isinstance(value, str) and isinstance(op.input, str) and op.input:
+            return value.startswith(op.input) and value != op.input   # a put, then appends
+        return False
 
     def register_like(self) -> bool:
         return True
@@ -261,6 +314,8 @@ class CounterModel(Model):
     functions = READ_FS | {"incr", "add", "decr"}
 
     def __init__(self, initial: int = 0) -> None:
+        if isinstance(initial, bool) or not isinstance(initial, (int, float)):
+            raise ConfigError(f"initial for the counter model must be a number, got {initial!r}")
         self.initial = initial
 
     def init(self) -> Hashable:
@@ -321,12 +376,25 @@ MODELS: dict[str, Callable[[], Model]] = {
 }
 
 
-def resolve_model(model: "str | Model") -> Model:
-    """A Model from a name in :data:`MODELS` or a Model instance."""
-    if isinstance(model, Model):
-        return model
+def resolve_model(model: "str | Model", *, initial: Any = MODEL_DEFAULT) -> Model:
+    """A Model from a name in :data:`MODELS` or a Model instance; ``initial`` sets a named model's initial value.
+
+    ``initial`` applies to ``register``, ``cas-register``, ``kv`` (any value a read can return)
+    and ``counter`` (a number); a set always starts empty. A Model instance carries its own
+    initial value, so ``initial`` is refused with one (build it as ``KVModel(initial="")``).
+    """
     if isinstance(model, type) and issubclass(model, Model):
-        return model()
-    if isinstance(model, str) and model in MODELS:
+        model = model.name if model in MODELS.values() else model()
+    if isinstance(model, Model):
+        if initial is not MODEL_DEFAULT:
+            raise ConfigError(f"initial={initial!r} goes with a model name; the {type(model).__name__} instance "
+                              f"given has its own initial value - build it with one instead, e.g. "
+                              f"{type(model).__name__}(initial={initial!r})")
+        return model
+    if not (isinstance(model, str) and model in MODELS):
+        raise ConfigError(f"model must be one of {list(MODELS)} or a Model instance, got {model!r}")
+    if initial is MODEL_DEFAULT:
         return MODELS[model]()
-    raise ConfigError(f"model must be one of {list(MODELS)} or a Model instance, got {model!r}")
+    if model == "set":
+        raise ConfigError("the set model always starts empty; leave initial out")
+    return MODELS[model](initial)  # type: ignore[call-arg]

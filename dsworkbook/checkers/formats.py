@@ -48,8 +48,8 @@ _TOKEN = re.compile(r"""\s*(?:(?P<open>\#\{|[{\[(])|(?P<close>[}\])])|(?P<str>"(
 _WS = re.compile(r"[\s,]*")
 
 
-class _EdnError(Exception):
-    pass
+class _EdnError(ConfigError):
+    """Text that is not EDN (parse_edn adds the line number)."""
 
 
 def read_edn_value(text: str) -> Any:
@@ -70,7 +70,10 @@ def _read(text: str, pos: int) -> tuple[Any, int]:
     if m["close"]:
         raise _EdnError(f"unexpected {m['close']!r}")
     if m["str"]:
-        return json.loads(m["str"]), m.end()
+        try:
+            return json.loads(m["str"]), m.end()
+        except ValueError:
+            raise _EdnError(f"cannot read the string {m['str'][:20]!r} (a bad escape?)") from None
     return _atom(m["atom"]), m.end()
 
 

@@ -136,6 +136,9 @@ class Operation:
 def _show(value: Any) -> str:
     if value is None:
         return "nil"
+    if value == "":
+        return '""'
+
     if isinstance(value, frozenset):
         return "{" + ",".join(sorted(map(_show, value))) + "}"
     return str(value)

@@ -17,12 +17,18 @@ A checker's answer is only as useful as its evidence, so every check returns a
 
 :class:`LinearizabilityResult` adds the linearization points, the per-key verdicts, and the
 point where the search got stuck.
+
+Shrinking a counterexample found by a search costs more than the verdict itself (every trial
+is another search), and many callers only read ``ok``. So a search failure's evidence -
+``counterexample``, ``reason`` and ``stuck`` - is *deferred*: the result carries the verdict at
+once and shrinks the first time one of the three is read (within the check's ``shrink_time``;
+``stats["shrink seconds"]`` then records how long it took).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 from dsworkbook.checkers.history import History, Operation
 
@@ -95,3 +101,50 @@ class LinearizabilityResult(CheckResult):
             more = f" -> ... ({len(self.witness)} ops)" if len(self.witness) > 12 else ""
             text += f"\nwitness (a legal order): {shown}{more}"
         return text
+
+    # -- deferred evidence -------------------------------------------------------------------------
+
+    def _defer(self, fill: "Callable[[LinearizabilityResult], None]") -> None:
+        """Let ``fill(self)`` set counterexample, reason and stuck when one of them is first read."""
+        self.__dict__["_pending"] = fill
+
+    @property
+    def evidence_pending(self) -> bool:
+        """True while the counterexample has not been shrunk yet (reading it shrinks it)."""
+        return "_pending" in self.__dict__
+
+    def _settle(self) -> None:
+        fill = self.__dict__.pop("_pending", None)
+        if fill is not None:
+            fill(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._settle()
+        return dict(self.__dict__)
+
+    def __repr__(self) -> str:
+        if self.evidence_pending:
+            return f"{type(self).__name__}({self.verdict!r}, method={self.method!r}, counterexample not shrunk yet)"
+        return super().__repr__()
+
+
+class _Deferred:
+    """A field of :class:`LinearizabilityResult` that a deferred ``fill`` may set on first read."""
+
+    def __init__(self, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        if "_pending" in obj.__dict__:
+            obj._settle()
+        return obj.__dict__[self.slot]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
+
+# set after the dataclass is built, so its __init__ stores these fields through the descriptors
+for _name in ("counterexample", "reason", "stuck"):
+    setattr(LinearizabilityResult, _name, _Deferred(_name))

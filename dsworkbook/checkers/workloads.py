@@ -19,6 +19,16 @@ instants are a witness - unless anomalies are injected on purpose:
 ``values`` bounds them), ``cas-register`` (plus compare-and-set over a few values; a cas
 that finds another value fails, as in Jepsen) or ``kv`` (a cas-register per key, Jepsen's
 "independent" workload). Everything comes from ``random.Random(seed)``.
+
+:func:`crash_history` is closer to what a Jepsen test of etcd records (Kingsbury's register
+test): one compare-and-set register over a few values (0-4), each process mixing reads, writes
+and compare-and-sets evenly, and clients that *crash*. A request whose client times out ends
+``:info`` (``unknown``); it took effect at some instant after its invoke - possibly long after
+the client gave up - or never, and the process is replaced by a fresh one (Jepsen gives it the
+id ``process + processes``), so a history of a few hundred operations holds dozens of
+operations still pending at the end. A crashed read is recorded ``fail`` (it changed nothing),
+as Jepsen does; a compare-and-set that found another value fails. ``stale_reads=k`` rewrites k
+reads so that no order can explain them, provably (see :func:`_inject_stale_cas`).
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from typing import Any
 from dsworkbook.checkers.history import History, Operation
 from dsworkbook.errors import ConfigError
 
-__all__ = ["random_history", "WORKLOAD_MODELS"]
+__all__ = ["random_history", "crash_history", "WORKLOAD_MODELS"]
 
 WORKLOAD_MODELS = ("register", "cas-register", "kv")
 
@@ -149,3 +159,103 @@ def _inject_stale(records: list[list[Any]], count: int, rng: random.Random) -> N
             if done == count:
                 return
     raise ConfigError(f"could inject only {done} stale reads, not {count}; use more operations or fewer clients")
+
+
+# -- Jepsen's etcd register test: a cas register, with crashes -------------------------------------------------
+
+def crash_history(seed: int, *, ops: int = 200, processes: int = 10, values: int = 5, crash: float = 0.1,
+                  stale_reads: int = 0) -> History:
+    """A cas-register history with crashed clients (see the module docstring); linearizable unless
+    ``stale_reads`` are injected."""
+    _check("seed", seed, -2**63, 2**63, integer=True)
+    _check("ops", ops, 1, 10**6, integer=True)
+    _check("processes", processes, 1, 1000, integer=True)
+    _check("values", values, 1, 10**6, integer=True)
+    _check("crash", crash, 0.0, 1.0)
+    _check("stale_reads", stale_reads, 0, ops, integer=True)
+    rng = random.Random(seed)
+    clocks = [rng.uniform(0, 1) for _ in range(processes)]
+    ids = list(range(processes))
+    plan = []  # [process, f, input, invoke, complete, crashed, instant (None: never took effect)]
+    for i in range(ops):
+        t = i % processes
+        start = clocks[t] + rng.expovariate(4.0)
+        f = rng.choice(("read", "write", "cas"))
+        inp = None if f == "read" else rng.randrange(values) if f == "write" else (rng.randrange(values),
+                                                                                   rng.randrange(values))
+        crashed = rng.random() < crash
+        if crashed:   # the client gives up after its timeout; the request may still land much later, or never
+            end = start + 5.0
+            instant = start + rng.expovariate(0.2) if rng.random() < 0.5 else None
+        else:
+            end = start + 0.1 + rng.expovariate(2.0)
+            instant = rng.uniform(start, end)
+        plan.append([ids[t], f, inp, start, end, crashed, instant])
+        clocks[t] = end
+        if crashed:
+            ids[t] += processes
+    state: Any = None
+    outputs: dict[int, tuple[Any, str]] = {}
+    for i in sorted((i for i, p in enumerate(plan) if p[6] is not None), key=lambda i: plan[i][6]):
+        _, f, inp, *_ = plan[i]
+        if f == "read":
+            outputs[i] = (state, "ok")
+        elif f == "write":
+            state = inp
+            outputs[i] = (inp, "ok")
+        elif state == inp[0]:
+            state = inp[1]
+            outputs[i] = (inp, "ok")
+        else:
+            outputs[i] = (inp, "fail")
+    records = []
+    for i, (process, f, inp, start, end, crashed, _) in enumerate(plan):
+        out, outcome = outputs.get(i, (inp, "ok"))
+        if crashed:
+            out, outcome = (None, "fail") if f == "read" else (inp, "unknown")
+        records.append(Operation(i, process, f, inp, out, start, end, outcome))
+    if stale_reads:
+        records = _inject_stale_cas(records, stale_reads, rng)
+    records.sort(key=lambda o: (o.invoke_time, o.index))
+    return History(Operation(i, o.process, o.f, o.input, o.output, o.invoke_time, o.complete_time, o.outcome)
+                   for i, o in enumerate(records))
+
+
+def _produced(op: Operation) -> Any:
+    return op.input if op.f == "write" else op.input[1]
+
+
+def _inject_stale_cas(records: list[Operation], count: int, rng: random.Random) -> list[Operation]:
+    """Rewrite ``count`` ok reads to return a value v that no linearization can give them.
+
+    For a read r: ``newer`` is an ok write or cas that completed before r was invoked and set
+    u != v, and every operation that might set v (a write of v or a cas to v, ok or unknown)
+    and was invoked before r completed is ok and completed before ``newer`` was invoked (v may
+    also be the initial nil, set by nobody). Then in every order newer comes after the last
+    setter of v and before r, and nothing sets v again before r: r cannot see v.
+    """
+    from dataclasses import replace
+
+    setters = [op for op in records if op.f in ("write", "cas") and op.outcome != "fail"]
+    reads = [op for op in records if op.f == "read" and op.outcome == "ok"]
+    rng.shuffle(reads)
+    out = {op.index: op for op in records}
+    done = 0
+    for r in reads:
+        definite = [w for w in setters if w.outcome == "ok" and w.complete_time < r.invoke_time]
+        if not definite:
+            continue
+        newer = max(definite, key=lambda w: w.invoke_time)
+        choices = []
+        for v in sorted({_produced(w) for w in setters} | {None}, key=repr):
+            if v == _produced(newer) or v == r.output:
+                continue
+            early = [w for w in setters if _produced(w) == v and w.invoke_time < r.complete_time]
+            if all(w.outcome == "ok" and w.complete_time < newer.invoke_time for w in early):
+                choices.append(v)
+        if choices:
+            out[r.index] = replace(r, output=rng.choice(choices))
+            done += 1
+            if done == count:
+                return list(out.values())
+    raise ConfigError(f"could inject only {done} stale reads, not {count}; try another seed or fewer crashes")
