@@ -60,5 +60,6 @@ def latency_is_zero(seed: int = 0) -> FallacyResult:
         tail (twice the one-way p99) and retries with idempotency keys, so a rare slow reply
         costs one harmless retry.""", rows[0], rows[1], broke, held,
         f"naive: {naive.attempts - naive.ops} needless retries, {naive.duplicates} duplicates applied, "
-        f"{naive.unknown} ops given up on a healthy server; fixed: {fixed.duplicates} duplicates, "
+        f"{naive.unknown} op{'' if naive.unknown == 1 else 's'} given up on a healthy server; "
+        f"fixed: {fixed.duplicates} duplicates, "
         f"{fixed.unknown} given up.")

@@ -3,9 +3,10 @@
 Theory of operation
 -------------------
 :func:`fault_schedule` draws one seeded schedule for a store of ``replicas`` and its
-``clients``: crashes (with restarts) and GC pauses hit replicas only - a client restarted from
-scratch would replay its operations - while partitions, one-way cuts and bursts of loss and
-duplication hit every node, clients included, so a client can end up on the minority side.
+``clients``: crashes (with restarts; one in three tears a handler, after only some of its
+effects) and GC pauses hit replicas only - a client restarted from scratch would replay its
+operations - while partitions, one-way cuts and bursts of loss and duplication hit every node,
+clients included, so a client can end up on the minority side.
 
 :func:`cp_campaign` is a :func:`~dsworkbook.sim.fuzz` campaign: for each seed it runs the CP
 store under that seed's schedule and checks the history with
@@ -95,6 +96,12 @@ def cp_campaign(seeds: Iterable[int] = range(500), *, replicas: int = CAMPAIGN["
                 progress=refused, **fuzz_options)
 
 
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 @dataclass(frozen=True)
 class APViolation:
     """A seed on which the AP store's history is not linearizable, with the checker's evidence."""
@@ -106,7 +113,7 @@ class APViolation:
     tried: int
 
     def describe(self) -> str:
-        return (f"seed {self.seed} (the {self.tried}th tried): {self.result.verdict}\n"
+        return (f"seed {self.seed} (the {_ordinal(self.tried)} tried): {self.result.verdict}\n"
                 + self.result.explain())
 
 

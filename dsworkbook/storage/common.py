@@ -173,8 +173,9 @@ class KVClient(Node):
 
     ``routing``: ``sticky`` sends every operation to ``servers[0]`` and moves to the next
     server only after a timeout; ``round-robin`` uses the next server for each operation;
-    ``random`` picks one with the simulation's RNG. ``timeout`` is the client's patience per
-    operation (ms), ``think`` the pause between operations, ``start_at`` when it begins.
+    ``random`` picks one with the client's own random stream (``self.rng``, derived from the
+    seed). ``timeout`` is the client's patience per operation (ms), ``think`` the pause
+    between operations, ``start_at`` when it begins.
     :meth:`outcome` turns a reply into the history entry (override it to change the rule).
     """
 

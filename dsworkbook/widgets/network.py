@@ -3,12 +3,13 @@
 Theory of operation
 -------------------
 :func:`ping_workload` builds one seeded :class:`~dsworkbook.sim.Simulation` of five nodes
-``n1..n5``. Each node sends its share of ``pings`` to peers chosen at random (from the
-simulation's RNG), one about every two mean latencies; every node answers a :class:`Ping` with
-a :class:`Pong`. So roughly twice as many messages as pings cross the network, in both
-directions on every link. The network is set from the controls: a latency model with the given
-mean, loss, duplication and reordering probabilities, and a partition that holds **for the
-whole run**: none, ``{n1,n2} | {n3,n4,n5}``, ``n1`` isolated, or the one-way cut ``n1 → n2``.
+``n1..n5``. Each node sends its share of ``pings`` to peers chosen at random (from its own
+random stream, derived from the seed), one about every two mean latencies; every node
+answers a :class:`Ping` with a :class:`Pong`. So roughly twice as many messages as pings cross
+the network, in both directions on every link. The network is set from the controls: a
+latency model with the given mean, loss, duplication and reordering probabilities, and a
+partition that holds **for the whole run**: none, ``{n1,n2} | {n3,n4,n5}``, ``n1`` isolated,
+or the one-way cut ``n1 → n2``.
 
 :func:`delivery_summary` turns the run into what the panel shows: the per-link statistics of
 :func:`~dsworkbook.sim.delivery_stats` (the ``all`` row and the five links that lost most),
