@@ -32,13 +32,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim.faults import FaultSchedule, ShrinkResult, shrink
 from dsworkbook.sim.kernel import Simulation
 
-__all__ = ["Violation", "FuzzReport", "fuzz", "Campaign", "register_campaign", "campaigns", "default_processes"]
+__all__ = ["Violation", "FuzzReport", "fuzz", "fuzz_in_processes", "Campaign", "register_campaign", "campaigns", "default_processes"]
 
 RunFn = Callable[[int, FaultSchedule], Simulation]
 InvariantFn = Callable[[Simulation], "str | None"]
@@ -118,6 +118,40 @@ def fuzz(run: RunFn, invariant: InvariantFn, *, seeds: Iterable[int],
             break
     report.seconds = time.perf_counter() - started
     return report
+
+
+def fuzz_in_processes(campaign: Callable[[list[int]], FuzzReport], seeds: Sequence[int], processes: int, *,
+                      stop_after: int | None = None,
+                      on_seed: Callable[[int, FuzzReport], None] | None = None) -> FuzzReport:
+    """Run ``campaign(chunk)`` on chunks of ``seeds`` in ``processes`` processes and add up the reports.
+
+    ``campaign`` must be picklable (a module-level function, or a ``functools.partial`` of one)
+    and must not shrink: the caller shrinks the first violation, which is the lowest seed's
+    (violations are sorted by seed). Chunks are small (at most 25 seeds) so ``on_seed`` - called
+    as each chunk finishes, with the last seed done so far - moves steadily, and ``stop_after``
+    violations end the campaign early.
+    """
+    import multiprocessing as mp
+
+    seeds = list(seeds)
+    size = max(1, min(25, len(seeds) // (4 * processes)))
+    chunks = [seeds[i:i + size] for i in range(0, len(seeds), size)]
+    total = FuzzReport()
+    started = time.perf_counter()
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(processes) as pool:
+        for part in pool.imap(campaign, chunks):
+            total.seeds += part.seeds
+            total.progress += part.progress
+            total.violations.extend(part.violations)
+            if on_seed is not None:
+                on_seed(seeds[total.seeds - 1], total)
+            if stop_after is not None and len(total.violations) >= stop_after:
+                pool.terminate()
+                break
+    total.violations.sort(key=lambda v: v.seed)
+    total.seconds = time.perf_counter() - started
+    return total
 
 
 #: ``run(seeds, variant=..., processes=..., shrink_first=..., max_shrink_runs=..., on_seed=..., options=...)``

@@ -30,14 +30,15 @@ property** (:func:`fuzz_multipaxos`), so the shrunk schedule replays to the same
 
 from __future__ import annotations
 
-import time
+import functools
 from typing import Any, Callable, Iterable, Sequence
 
 from dsworkbook.consensus.fuzzing.common import repair
 from dsworkbook.consensus.multipaxos import (MULTIPAXOS_VARIANTS, check_multipaxos, client_ids, multipaxos_sim,
                                              server_ids, stalled_replicas)
 from dsworkbook.errors import ConfigError
-from dsworkbook.sim import FaultSchedule, FuzzReport, NetworkChange, Simulation, Violation, shrink
+from dsworkbook.sim import FaultSchedule, FuzzReport, NetworkChange, Simulation, Violation, fuzz, shrink
+from dsworkbook.sim.fuzz import fuzz_in_processes
 
 __all__ = ["MP_SERVERS", "MP_CLIENTS", "FAULTS", "LOSS", "FAULT_PHASE", "SETTLE", "GRACE", "multipaxos_schedule",
            "multipaxos_run", "multipaxos_invariant", "multipaxos_progress", "violated_property", "fuzz_multipaxos"]
@@ -110,22 +111,9 @@ def multipaxos_progress(sim: Simulation) -> bool:
 
 def _campaign(seeds: Sequence[int], variant: str, stop_after: int | None = None,
               on_seed: Callable[[int, FuzzReport], None] | None = None) -> FuzzReport:
-    report = FuzzReport()
-    started = time.perf_counter()
-    for seed in seeds:
-        schedule = multipaxos_schedule(seed)
-        sim = multipaxos_run(seed, schedule, variant=variant)
-        report.seeds += 1
-        report.progress += multipaxos_progress(sim)
-        message = multipaxos_invariant(sim)
-        if message is not None:
-            report.violations.append(Violation(seed, message, schedule))
-        if on_seed is not None:
-            on_seed(seed, report)
-        if stop_after is not None and len(report.violations) >= stop_after:
-            break
-    report.seconds = time.perf_counter() - started
-    return report
+    run = functools.partial(multipaxos_run, variant=variant)
+    return fuzz(run, multipaxos_invariant, seeds=seeds, schedule=multipaxos_schedule, progress=multipaxos_progress,
+                shrink_first=False, stop_after=stop_after, on_seed=on_seed)
 
 
 def shrink_violation(violation: Violation, *, variant: str = "correct", max_runs: int = 300) -> Violation:
@@ -156,37 +144,8 @@ def fuzz_multipaxos(seeds: int | Iterable[int], *, variant: str = "correct", pro
     if processes == 1 or len(seed_list) < 2 * processes:
         report = _campaign(seed_list, variant, stop_after, on_seed)
     else:
-        report = _parallel(seed_list, variant, processes, stop_after, on_seed)
+        report = fuzz_in_processes(functools.partial(_campaign, variant=variant), seed_list, processes,
+                                   stop_after=stop_after, on_seed=on_seed)
     if shrink_first and report.violations:
         report.violations[0] = shrink_violation(report.violations[0], variant=variant, max_runs=max_shrink_runs)
     return report
-
-
-def _chunk_worker(args: tuple[list[int], str]) -> FuzzReport:
-    seeds, variant = args
-    return _campaign(seeds, variant)
-
-
-def _parallel(seeds: list[int], variant: str, processes: int, stop_after: int | None,
-              on_seed: Callable[[int, FuzzReport], None] | None) -> FuzzReport:
-    import multiprocessing as mp
-
-    size = max(1, min(25, len(seeds) // (4 * processes)))
-    chunks = [(seeds[i:i + size], variant) for i in range(0, len(seeds), size)]
-    total = FuzzReport()
-    started = time.perf_counter()
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(processes) as pool:
-        for part in pool.imap(_chunk_worker, chunks):
-            total.seeds += part.seeds
-            total.progress += part.progress
-            total.violations.extend(part.violations)
-            if on_seed is not None:
-                on_seed(seeds[total.seeds - 1], total)
-            if stop_after is not None and len(total.violations) >= stop_after:
-                pool.terminate()
-                break
-    total.violations.sort(key=lambda v: v.seed)
-    total.seconds = time.perf_counter() - started
-    return total
-

@@ -68,6 +68,7 @@ from dsworkbook.consensus.raft_kv import kv_sim, kv_violation
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import (Crash, FaultSchedule, FuzzReport, Heal, Partition, Restart, ShrinkResult, Simulation,
                             fuzz, shrink)
+from dsworkbook.sim.fuzz import fuzz_in_processes
 
 __all__ = ["FAULT_PHASE", "SETTLE", "SERVERS", "CLIENTS", "FAMILIES", "STALE_TAIL_OPTIONS", "raft_config",
            "raft_schedule", "stale_tail_schedule", "family_of", "campaign_schedule", "campaign_run", "raft_run",
@@ -293,43 +294,14 @@ def fuzz_raft(seeds: int | Iterable[int], *, variant: str = "correct", processes
     if processes == 1 or len(seed_list) < 2 * processes:
         report = _campaign(seed_list, variant, stop_after, on_seed, options)
     else:
-        report = _parallel(seed_list, variant, processes, stop_after, on_seed, options)
+        report = fuzz_in_processes(functools.partial(_campaign, variant=variant, stop_after=None, options=options),
+                                   seed_list, processes, stop_after=stop_after, on_seed=on_seed)
     if shrink_first and report.violations:
         first = report.violations[0]
         shrunk, _ = shrink_violation(first.seed, first.schedule, variant=variant, options=options,
                                      max_runs=max_shrink_runs)
         report.violations[0] = type(first)(first.seed, first.message, first.schedule, shrunk)
     return report
-
-
-def _chunk_worker(args: tuple[list[int], str, dict[str, Any]]) -> FuzzReport:
-    seeds, variant, options = args
-    return _campaign(seeds, variant, None, options=options)
-
-
-def _parallel(seeds: list[int], variant: str, processes: int, stop_after: int | None,
-              on_seed: Callable[[int, FuzzReport], None] | None, options: dict[str, Any] | None = None) -> FuzzReport:
-    import multiprocessing as mp
-    import time
-
-    size = max(1, min(25, len(seeds) // (4 * processes)))
-    chunks = [(seeds[i:i + size], variant, dict(options or {})) for i in range(0, len(seeds), size)]
-    total = FuzzReport()
-    started = time.perf_counter()
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(processes) as pool:
-        for part in pool.imap(_chunk_worker, chunks):
-            total.seeds += part.seeds
-            total.progress += part.progress
-            total.violations.extend(part.violations)
-            if on_seed is not None:
-                on_seed(seeds[total.seeds - 1], total)
-            if stop_after is not None and len(total.violations) >= stop_after:
-                pool.terminate()
-                break
-    total.violations.sort(key=lambda v: v.seed)
-    total.seconds = time.perf_counter() - started
-    return total
 
 
 def explain(seed: int, schedule: FaultSchedule, *, variant: str = "correct",
