@@ -269,17 +269,10 @@ def stale_acceptance_catch_up(variant: str = "correct", *, stale: bool = True) -
     return _result(variant, b)
 
 
-def late_promise(variant: str = "correct") -> ScenarioResult:
-    """A deposed leader gets one more promise for its old ballot.
-
-    n1 leads with ballot 1.n1 on promises from n1 and n2 (n3's is delayed) and proposes ``put
-    x=A`` in slot 1: n1 and n2 accept it, so A is chosen, but their acknowledgements are delayed.
-    n3 campaigns with 2.n3; n1 promises it and steps down. Then n3's old promise for 1.n1 arrives.
-    A correct n1 has forgotten 1.n1 and ignores it, and refuses ``put x=B`` (not leader). With
-    ``reuse_old_ballot`` it leads again under 1.n1 and proposes B in slot 1 - a second value for
-    one ballot and slot; n2 and n3 accept B and n1 decides it. n3 then completes phase 1 with
-    n1's and n2's promises, which both report ballot 1.n1 - with A and with B - and decides A.
-    """
+def _a_chosen_then_n3_campaigns(variant: str) -> Bench:
+    """The start of :func:`late_promise` and :func:`late_acknowledgements`: n1 leads with 1.n1 on
+    promises from n1 and n2 and gets ``put x=A`` accepted in slot 1 by n1 and n2 (chosen, but the
+    acknowledgements are held back; n3's Accept is lost); then n3's election timer fires."""
     b = _bench(variant)
     b.timeout("n1")
     for v in ("n1", "n2", "n3"):
@@ -292,6 +285,21 @@ def late_promise(variant: str = "correct") -> ScenarioResult:
     b.deliver(src="n1", dst="n2", kind=MAccept)
     b.drop(src="n1", dst="n3", kind=MAccept)
     b.timeout("n3")
+    return b
+
+
+def late_promise(variant: str = "correct") -> ScenarioResult:
+    """A deposed leader gets one more promise for its old ballot.
+
+    n1 leads with ballot 1.n1 on promises from n1 and n2 (n3's is delayed) and proposes ``put
+    x=A`` in slot 1: n1 and n2 accept it, so A is chosen, but their acknowledgements are delayed.
+    n3 campaigns with 2.n3; n1 promises it and steps down. Then n3's old promise for 1.n1 arrives.
+    A correct n1 has forgotten 1.n1 and ignores it, and refuses ``put x=B`` (not leader). With
+    ``reuse_old_ballot`` it leads again under 1.n1 and proposes B in slot 1 - a second value for
+    one ballot and slot; n2 and n3 accept B and n1 decides it. n3 then completes phase 1 with
+    n1's and n2's promises, which both report ballot 1.n1 - with A and with B - and decides A.
+    """
+    b = _a_chosen_then_n3_campaigns(variant)
     b.deliver(src="n3", dst="n1", kind=MPrepare)  # n1 promises 2.n3 and steps down
     b.drop(src="n1", dst="n1", kind=MPromise)  # (none: n1 campaigns no more)
     b.deliver(src="n3", dst="n1", kind=MPromise, where=lambda m: str(m.ballot) == "1.n1")  # the late promise
@@ -325,18 +333,7 @@ def late_acknowledgements(variant: str = "correct") -> ScenarioResult:
     that name B; ``anonymous_acks`` counts them for B and decides B, which no acceptor accepted -
     and n3, completing phase 1 with n2, decides A.
     """
-    b = _bench(variant)
-    b.timeout("n1")
-    for v in ("n1", "n2", "n3"):
-        b.deliver(src="n1", dst=v, kind=MPrepare)
-    b.deliver(src="n1", dst="n1", kind=MPromise)
-    b.deliver(src="n2", dst="n1", kind=MPromise)
-    b.drop(kind=Heartbeat)
-    b.request("n1", "c1", "put", "x", "A")
-    b.deliver(src="n1", dst="n1", kind=MAccept)
-    b.deliver(src="n1", dst="n2", kind=MAccept)
-    b.drop(src="n1", dst="n3", kind=MAccept)
-    b.timeout("n3")
+    b = _a_chosen_then_n3_campaigns(variant)
     b.deliver(src="n3", dst="n1", kind=MPrepare)
     b.deliver(src="n3", dst="n1", kind=MPromise, where=lambda m: str(m.ballot) == "1.n1")
     b.drop(kind=Heartbeat)
