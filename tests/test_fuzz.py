@@ -59,3 +59,24 @@ def test_without_keys_the_fuzzer_finds_a_duplicate_and_shrinks_its_schedule():
 def test_stop_after_must_be_positive():
     with pytest.raises(ConfigError, match="stop_after"):
         fuzz(runner(True), applied_once, seeds=[1], schedule=faults, stop_after=0)
+
+
+def _no_keys_campaign(seeds: list[int]):
+    return fuzz(runner(keys=False), applied_once, seeds=seeds, schedule=faults, progress=some_ok, shrink_first=False)
+
+
+def test_a_campaign_split_over_any_executor_adds_up_to_the_same_report():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dsworkbook.sim.fuzz import fuzz_in_processes
+
+    one = _no_keys_campaign(list(range(24)))
+    assert one.violations, "without keys some seed should apply an operation twice"
+    with ThreadPoolExecutor(2) as pool:
+        split = fuzz_in_processes(_no_keys_campaign, range(24), 2, executor=pool)
+    procs = fuzz_in_processes(_no_keys_campaign, range(24), 2)
+    for report in (split, procs):
+        assert (report.seeds, report.progress) == (one.seeds, one.progress)
+        assert [(v.seed, v.message) for v in report.violations] == [(v.seed, v.message) for v in one.violations]
+    early = fuzz_in_processes(_no_keys_campaign, range(24), 2, stop_after=1)
+    assert early.violations and early.seeds < 24

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -121,34 +122,42 @@ def fuzz(run: RunFn, invariant: InvariantFn, *, seeds: Iterable[int],
 
 
 def fuzz_in_processes(campaign: Callable[[list[int]], FuzzReport], seeds: Sequence[int], processes: int, *,
-                      stop_after: int | None = None,
-                      on_seed: Callable[[int, FuzzReport], None] | None = None) -> FuzzReport:
+                      stop_after: int | None = None, on_seed: Callable[[int, FuzzReport], None] | None = None,
+                      executor: Executor | None = None) -> FuzzReport:
     """Run ``campaign(chunk)`` on chunks of ``seeds`` in ``processes`` processes and add up the reports.
 
-    ``campaign`` must be picklable (a module-level function, or a ``functools.partial`` of one)
-    and must not shrink: the caller shrinks the first violation, which is the lowest seed's
-    (violations are sorted by seed). Chunks are small (at most 25 seeds) so ``on_seed`` - called
-    as each chunk finishes, with the last seed done so far - moves steadily, and ``stop_after``
-    violations end the campaign early.
+    A campaign is a sweep, so any :class:`concurrent.futures.Executor` can run it: ``executor``
+    (a Dask cluster's, say, when one machine is not enough), or by default a process pool of
+    ``processes`` workers. ``campaign`` must be picklable (a module-level function, or a
+    ``functools.partial`` of one) and must not shrink: the caller shrinks the first violation,
+    which is the lowest seed's (violations are sorted by seed). Chunks are small (at most 25
+    seeds) so ``on_seed`` - called as each chunk finishes, with the last seed done so far -
+    moves steadily, and ``stop_after`` violations end the campaign early.
     """
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
 
     seeds = list(seeds)
     size = max(1, min(25, len(seeds) // (4 * processes)))
     chunks = [seeds[i:i + size] for i in range(0, len(seeds), size)]
     total = FuzzReport()
     started = time.perf_counter()
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(processes) as pool:
-        for part in pool.imap(campaign, chunks):
+    own = executor is None
+    if executor is None:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        executor = ProcessPoolExecutor(processes, mp_context=ctx)
+    try:
+        for part in executor.map(campaign, chunks):
             total.seeds += part.seeds
             total.progress += part.progress
             total.violations.extend(part.violations)
             if on_seed is not None:
                 on_seed(seeds[total.seeds - 1], total)
             if stop_after is not None and len(total.violations) >= stop_after:
-                pool.terminate()
                 break
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
     total.violations.sort(key=lambda v: v.seed)
     total.seconds = time.perf_counter() - started
     return total
