@@ -24,7 +24,7 @@ Multi-Paxos on the same seed, workload and faults.
 
 What goes wrong in practice - "Paxos Made Live" (Chandra, Griesemer and Redstone, 2007) is the
 classic account - is rarely the two phases and mostly what surrounds them: catching up,
-leader changes, restarts. :mod:`.variants` keeps four such bugs, each caught by the fuzz
+leader changes, restarts. :mod:`.variants` keeps five such bugs, each caught by the fuzz
 campaign ``dsworkbook fuzz multipaxos`` (:mod:`dsworkbook.consensus.fuzzing.multipaxos`), and
 :mod:`.scenarios` replays each by hand, message by message.
 
