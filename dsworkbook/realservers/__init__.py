@@ -1,0 +1,37 @@
+"""Real Redis and ZooKeeper beside the simulation (L07, and the coordination recipes on ZooKeeper).
+
+``from dsworkbook import realservers``:
+
+================  ==================================================================================
+module            what it holds
+================  ==================================================================================
+``servers``       ``redis_servers(n)``, ``zookeeper_server()``: loopback servers started and stopped
+``redis_lock``    the single-instance lock on Redis (SET NX PX, compare-and-delete / -extend), INCR tokens
+``redlock``       the Redlock client over N Redis servers and its pure decision arithmetic
+``zk``            kazoo's Lock and Election recipes on a real ZooKeeper, the lock node's czxid
+``pause``         the process-pause experiment on both, with and without fencing tokens
+================  ==================================================================================
+
+The servers come from the system's packages (Debian: ``redis-server``, ``zookeeper``); when one
+is missing, :func:`install_hint` says how to install it.
+"""
+
+from dsworkbook.realservers.pause import (PauseResult, Storage, Write, redis_pause_experiment,
+                                          zookeeper_pause_experiment)
+from dsworkbook.realservers.redis_lock import (EXTEND_SCRIPT, RELEASE_SCRIPT, FencingCounter, NotLockOwner,
+                                               RedisLockServer, new_token)
+from dsworkbook.realservers.redlock import Lease, Redlock, drift_allowance_ms, majority, redlock_decision
+from dsworkbook.realservers.zk import (ContentionResult, ElectionResult, Hold, check_path, contend, elect,
+                                       lock_czxid)
+from dsworkbook.realservers.servers import (INSTALL, RedisServer, ServerUnavailable, ZooKeeperServer, free_port,
+                                            install_hint, redis_available, redis_servers, zookeeper_available,
+                                            zookeeper_server)
+
+__all__ = [
+    "redis_servers", "zookeeper_server", "redis_available", "zookeeper_available", "install_hint",
+    "free_port", "INSTALL", "RedisServer", "ZooKeeperServer", "ServerUnavailable",
+    "RedisLockServer", "FencingCounter", "NotLockOwner", "new_token", "RELEASE_SCRIPT", "EXTEND_SCRIPT",
+    "Redlock", "Lease", "majority", "drift_allowance_ms", "redlock_decision",
+    "contend", "elect", "lock_czxid", "check_path", "Hold", "ContentionResult", "ElectionResult",
+    "Storage", "Write", "PauseResult", "redis_pause_experiment", "zookeeper_pause_experiment",
+]
