@@ -2,20 +2,22 @@
 
 ``import dsworkbook as dw`` reaches everything a notebook needs:
 
-=================  ======================================================================
-``dw.sim``         the deterministic network simulator (nodes, network, faults, trace)
-``dw.reliability`` request-reply with timeouts, retries, backoff with jitter, idempotency
-``dw.fallacies``   the eight fallacies of distributed computing, one experiment each
-``dw.viz``         space-time diagrams and cluster graphs
-``dw.widgets``     the experiment panels notebooks display
-``dw.grading``     the checks that exercise notebooks call
-``dw.catalog``     the concept map: every concept, its module, notebook and exercises
-``dw.storage``     CP and AP stores, quorums, PACELC (theme 02)
-``dw.checkers``    histories and consistency checkers: linearizability and weaker models (03)
-``dw.clocks``      physical, Lamport, vector, hybrid logical clocks; TrueTime (04)
-``dw.crdt``        conflict resolution and CRDTs (05)
-``dw.consensus``   Raft and Paxos (06, 07)
-=================  ======================================================================
+===================  ======================================================================
+``dw.sim``           the deterministic network simulator (nodes, network, faults, trace)
+``dw.reliability``   request-reply with timeouts, retries, backoff with jitter, idempotency
+``dw.fallacies``     the eight fallacies of distributed computing, one experiment each
+``dw.viz``           space-time diagrams and cluster graphs
+``dw.widgets``       the experiment panels notebooks display
+``dw.grading``       the checks that exercise notebooks call
+``dw.catalog``       the concept map: every concept, its module, notebook and exercises
+``dw.storage``       CP and AP stores, quorums, PACELC (theme 02)
+``dw.checkers``      histories and consistency checkers: linearizability and weaker models (03)
+``dw.clocks``        physical, Lamport, vector, hybrid logical clocks; TrueTime (04)
+``dw.crdt``          conflict resolution and CRDTs (05)
+``dw.consensus``     Raft and Paxos (06, 07)
+``dw.locks``         lock servers, Redlock, fencing tokens, lease locks, ordered locking (09)
+``dw.coordination``  a ZooKeeper-like service and its recipes; elections; failure detection (10)
+===================  ======================================================================
 
 Submodules other than ``sim`` load on first use, so the command line starts quickly.
 """
@@ -32,7 +34,7 @@ from dsworkbook.errors import ConfigError, DSWorkbookError, InvariantViolation, 
 __version__ = "0.1.0"
 
 _LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog", "checkers", "storage", "clocks", "crdt",
-         "consensus")
+         "consensus", "locks", "coordination")
 
 __all__ = ["sim", "errors", "source", "table", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
            "__version__", *_LAZY]

@@ -29,7 +29,8 @@ from dsworkbook.sim.fuzz import Campaign, FuzzReport, campaigns, default_process
 __all__ = ["COMMANDS", "CAMPAIGN_MODULES", "all_campaigns", "progress_bar", "print_report"]
 
 #: Modules that register campaigns when imported.
-CAMPAIGN_MODULES = ("dsworkbook.consensus.fuzzing", "dsworkbook.storage.campaign", "dsworkbook.crdt.replication")
+CAMPAIGN_MODULES = ("dsworkbook.consensus.fuzzing", "dsworkbook.storage.campaign", "dsworkbook.crdt.replication",
+                    "dsworkbook.locks", "dsworkbook.coordination")
 
 
 def all_campaigns() -> dict[str, Campaign]:
@@ -81,8 +82,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         checks = camp.checks.replace("%", "%%")  # argparse formats help with %
         p = sub.add_parser(name, help=checks, description=f"{name}: {checks}")
         p.add_argument("--seeds", type=int, default=100, metavar="N", help="how many seeds (0..N-1; default 100)")
-        p.add_argument("--variant", default="correct", choices=camp.variants,
-                       help="the system, or one of its broken variants: " + ", ".join(camp.variants[1:]))
+        also = "".join(f"; {alias} is {target}" for alias, target in camp.aliases.items())
+        p.add_argument("--variant", default="correct", choices=camp.variants + tuple(camp.aliases),
+                       help="the system, or one of its broken variants: " + ", ".join(camp.variants[1:]) + also)
         if camp.parallel:
             p.add_argument("--processes", type=int, default=None, metavar="P",
                            help="run seeds in P processes (default: 2 on a machine with 2+ cores)")

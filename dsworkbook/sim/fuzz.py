@@ -184,6 +184,7 @@ class Campaign:
     variants: tuple[str, ...] = ("correct",)
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)
     parallel: bool = False  # can split its seeds over processes
+    aliases: dict[str, str] = field(default_factory=dict)  # another name -> the variant it runs ("fenced": "correct")
 
 
 _CAMPAIGNS: dict[str, Campaign] = {}
