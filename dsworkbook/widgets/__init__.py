@@ -6,8 +6,10 @@ and diagram); notebooks display them with ``dw.widgets.<name>(...)``.
 
 from dsworkbook.widgets.cap import CapScorecard, cap_scorecard
 from dsworkbook.widgets.clocks import ClockDiagramPanel, clock_diagram
+from dsworkbook.widgets.coordination import DetectorPanel, detector_panel
 from dsworkbook.widgets.consistency import ConsistencyExplorer, consistency_explorer
 from dsworkbook.widgets.crdt import ConflictPlayground, conflict_playground
+from dsworkbook.widgets.locks import LockUnderPressure, lock_panel
 from dsworkbook.widgets.network import NetworkPlayground, network_playground, ping_workload
 from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult
 from dsworkbook.widgets.paxos import PaxosDuel, paxos_duel
@@ -22,4 +24,6 @@ __all__ = [
     "ConflictPlayground", "conflict_playground",  # 05
     "RaftScope", "raft_scope",  # 06
     "PaxosDuel", "paxos_duel",  # 07
+    "LockUnderPressure", "lock_panel",  # 09
+    "DetectorPanel", "detector_panel",  # 10
 ]

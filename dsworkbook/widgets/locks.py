@@ -1,0 +1,298 @@
+"""The "lock under pressure" panel of notebook 09: is your lock safe if the holder pauses?
+
+Theory of operation
+-------------------
+:func:`pressure_run` plays one of Kleppmann's three failures of lease locks ("How to do
+distributed locking", 2016; the fixed golden versions are in :mod:`dsworkbook.locks.scenarios`)
+with the knobs a reader wants to turn: the size of the fault, the lock's TTL, fencing on or off
+and the seed. Two clients want the same lock (:func:`~dsworkbook.locks.scenarios.lock_sim`):
+
+* ``c1`` starts first, takes the lock, reads the storage and works before writing back;
+* ``c2`` starts 30 ms later and keeps retrying with jittered backoff (drawn from the seed) until
+  it gets the lock, then reads, works 10 ms and writes.
+
+The fault strikes **while c1 works** - between its read and its write, the moment the article
+draws - whatever the token fetch before it took:
+
+* ``pause``: c1 is frozen for ``size`` ms (a stop-the-world GC);
+* ``clock jump``: five Redlock servers, c1 reaches A, B, C and c2 reaches C, D, E; C's clock
+  jumps ``size`` ms forward, so C forgets c1's key early and c2 can win its own "majority";
+* ``delayed packet``: c1's write spends ``size`` ms in the network.
+
+Whether two clients then believed they held the lock at once, and whether the storage lost a
+write, is read from the run (:func:`~dsworkbook.locks.client.holding_periods`,
+:func:`~dsworkbook.locks.fencing.stale_writes`), never assumed. A fault shorter than what is
+left of the lease does no harm, and fencing never stops the double belief - only the damage.
+
+The panel keeps every run it computed and computes fenced and unfenced together, so flipping
+``fenced`` (or coming back to a setting) only redraws: a change answers in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from dsworkbook.errors import ConfigError, InvariantViolation
+from dsworkbook.locks.client import Backoff, holding_periods
+from dsworkbook.locks.server import check_ttl
+from dsworkbook.locks.scenarios import STORAGE, ScenarioResult, lock_sim, result_of
+from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult, Progress
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["PRESSURES", "PressureRun", "pressure_run", "draw_pressure", "pressure_table", "destroying_writes", "LockUnderPressure",
+           "lock_panel", "MAX_SIZE"]
+
+#: the three faults, and the lock server each one is drawn against
+PRESSURES = ("pause", "clock jump", "delayed packet")
+MAX_SIZE = 1000
+LATENCY = 5.0
+C2_DELAY = 30.0  # c2 starts this long after c1
+C2_BACKOFF = Backoff(base=10.0, cap=40.0, attempts=500)  # c2 keeps trying until it gets the lock
+COLORS = {"c1": "#1f5fa8", "c2": "#e67e22", "lease": "#9ab7d9", "fault": "#7f8c8d", "overlap": "#c0392b",
+          "ok": "#2e8b57", "bad": "#c0392b"}
+_WIDE: dict[str, Any] = {"style": {"description_width": "120px"}, "layout": {"width": "330px"}}
+
+
+@dataclass(frozen=True)
+class PressureRun:
+    """One run of :func:`pressure_run`: the settings, the scenario's result, and what to draw."""
+
+    scenario: str
+    size: float
+    ttl: float
+    fenced: bool
+    seed: int
+    result: ScenarioResult
+    periods: tuple[tuple[str, float, float], ...]   # (client, from, to): believed it held the lock
+    lease: tuple[float, float]                      # c1's lease in true time: first grant .. + ttl
+    fault: tuple[float, float, str] | None         # (from, to, what) in true time; None: no fault
+    rejected: tuple[tuple[float, str, Any], ...]    # (time, writer, token) of refused writes
+    start: float
+    end: float
+
+    @property
+    def two_holders(self) -> bool:
+        return self.result.two_holders
+
+    @property
+    def lost_write(self) -> bool:
+        return bool(self.result.stale_writes)
+
+    def verdict(self) -> str:
+        """One line: the setting, whether two clients believed they held the lock, what the storage did."""
+        what = {"pause": "c1 paused", "clock jump": "s3's clock jumps", "delayed packet": "c1's write delayed"}
+        head = f"{what[self.scenario]} {self.size:g} ms, ttl {self.ttl:g} ms, {'fenced' if self.fenced else 'unfenced'}"
+        if self.two_holders:
+            a, b, t = self.result.overlapping[0]
+            holders = f"two holders: {a} and {b} from t={t:.0f}"
+        else:
+            holders = "one holder at a time"
+        if self.lost_write:
+            storage = "the storage LOST a write"
+        elif self.result.rejected:
+            storage = f"the storage rejected {self.result.rejected} stale request(s), nothing lost"
+        else:
+            storage = "nothing lost"
+        return f"{head}: {holders}; {storage}; final value {self.result.final_value!r}"
+
+
+def _check_size(size: Any) -> float:
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size) or size < 0:
+        raise ConfigError(f"size must be a number of ms >= 0 (how long the pause, jump or delay is), got {size!r}")
+    if size > MAX_SIZE:
+        raise ConfigError(f"size must be at most {MAX_SIZE} ms, got {size!r}")
+    return float(size)
+
+
+def _until_working(sim: Any, limit: float) -> None:
+    """Run until c1 is working under the lock (after its read), or raise if it never gets there."""
+    c1 = sim.node("c1")
+    while getattr(c1, "state", None) != "working":
+        if sim.now > limit or not sim.step():
+            raise InvariantViolation("pressure_run: c1 never got to work under the lock", seed=sim.seed)
+
+
+def _restore_link(sim: Any) -> None:
+    sim.net.set_link("c1", STORAGE, latency=sim.net.default.latency)
+
+
+def pressure_run(scenario: str = "pause", size: float = 200.0, *, ttl: float = 100.0, fenced: bool = False,
+                 seed: int = 0) -> PressureRun:
+    """Play ``scenario`` (one of :data:`PRESSURES`) with a fault of ``size`` ms (see the module docstring)."""
+    if scenario not in PRESSURES:
+        raise ConfigError(f"unknown scenario {scenario!r}; choose one of {list(PRESSURES)}")
+    size, ttl = _check_size(size), check_ttl(ttl)
+    if ttl < 50:
+        raise ConfigError(f"ttl must be at least 50 ms here (a lock attempt may take 20 ms), got {ttl:g}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"seed must be an int, got {seed!r}")
+    t0 = 300.0 if fenced else 0.0  # the Raft token servers first elect a leader
+    work = {"pause": 10.0, "clock jump": 0.6 * ttl, "delayed packet": 20.0}[scenario]
+    clients = [dict(rounds=1, work=(work, work), start_at=t0),
+               dict(rounds=1, work=(10.0, 10.0), start_at=t0 + C2_DELAY, backoff=C2_BACKOFF)]
+    servers = 5 if scenario == "clock jump" else 1
+    sim = lock_sim(seed, servers=servers, clients=clients, fenced=fenced, ttl=ttl, latency=LATENCY)
+    if scenario == "clock jump":
+        for s in ("s4", "s5"):   # D and E cannot be reached by c1
+            sim.net.cut("c1", s)
+        for s in ("s1", "s2"):   # A and B cannot be reached by c2
+            sim.net.cut("c2", s)
+    _until_working(sim, t0 + 1000.0)
+    now, fault = sim.now, None
+    if size > 0 and scenario == "pause":
+        sim.pause("c1", size)
+        fault = (now, now + size, f"c1 paused {size:g} ms")
+    elif size > 0 and scenario == "clock jump":
+        sim.clock_jump("s3", size)
+        fault = (now, now, f"s3's clock jumps +{size:g} ms")
+    elif size > 0:
+        sim.net.set_link("c1", STORAGE, latency=size)
+        sim.at(now + work + 1.0, _restore_link, sim)  # only c1's write is slow
+        fault = (now + work, now + work + size, f"c1's write in flight {size:g} ms")
+    sim.run(until=now + size + 3 * ttl + 200.0)
+    result = result_of(scenario, sim, fenced)
+    periods = tuple(holding_periods(sim))
+    grants = [r.time for r in sim.trace.notes(key="granted") if str(r.detail["granted"]).startswith("c1:")]
+    lease_from = grants[0] if grants else t0
+    rejected = tuple((r.time, r.node, r.detail.get("token")) for r in sim.trace.notes(STORAGE, key="rejected"))
+    ends = [p[2] for p in periods] + [w.time for w in sim.node(STORAGE).accepted] + [t for t, _, _ in rejected]
+    end = max(ends + [lease_from + ttl, fault[1] if fault else 0.0]) + 15.0
+    return PressureRun(scenario, size, ttl, bool(fenced), seed, result, periods, (lease_from, lease_from + ttl),
+                       fault, rejected, t0, end)
+
+
+def destroying_writes(run: PressureRun) -> set[Any]:
+    """The entries of accepted writes whose value lacked an entry accepted before them (a lost write)."""
+    seen: list[Any] = []
+    out = set()
+    for w in run.result.sim.node(STORAGE).accepted:
+        if any(e not in w.value for e in seen):
+            out.add(w.entry)
+        seen.append(w.entry)
+    return out
+
+
+def pressure_table(run: PressureRun) -> "pd.DataFrame":
+    """What happened, in time order: who believed they held the lock, and every write the storage saw."""
+    import pandas as pd
+
+    rows = [{"t (ms)": round(a, 1), "who": c, "what": f"believes it holds the lock until t={b:.0f}"}
+            for c, a, b in run.periods]
+    stale = destroying_writes(run)
+    for w in run.result.sim.node(STORAGE).accepted:
+        note = " - built on a stale read: it destroyed an earlier accepted write" if w.entry in stale else ""
+        rows.append({"t (ms)": round(w.time, 1), "who": w.writer,
+                     "what": f"write {w.entry!r} accepted (token {w.token}){note}"})
+    for t, who, token in run.rejected:
+        rows.append({"t (ms)": round(t, 1), "who": STORAGE, "what": f"rejected a write with stale token {token}"})
+    if run.fault is not None:
+        rows.append({"t (ms)": round(run.fault[0], 1), "who": "fault", "what": run.fault[2]})
+    df = pd.DataFrame(rows).sort_values("t (ms)", kind="stable").reset_index(drop=True)
+    return df
+
+
+def draw_pressure(run: PressureRun, ax: Any) -> Any:
+    """Lanes c1, c2 and the storage over true time: c1's lease, each client's belief, the fault, the writes."""
+    y = {"c1": 2.0, "c2": 1.0, STORAGE: 0.0}
+    lo, hi = run.start - 10.0, run.end
+    ax.barh(y["c1"] + 0.3, run.lease[1] - run.lease[0], left=run.lease[0], height=0.12, color=COLORS["lease"])
+    ax.text(run.lease[0], y["c1"] + 0.42, f"c1's lease: ttl {run.ttl:g} ms from its grant", fontsize=7,
+            color="#4a6a8f")
+    for client, a, b in run.periods:
+        ax.barh(y[client], b - a, left=a, height=0.34, color=COLORS[client], alpha=0.85)
+    if run.fault is not None:
+        a, b, what = run.fault
+        if run.scenario == "pause":
+            ax.barh(y["c1"], b - a, left=a, height=0.5, color="none", edgecolor=COLORS["fault"], hatch="///")
+        elif run.scenario == "clock jump":
+            ax.axvline(a, color=COLORS["fault"], ls="--", lw=1)
+        else:
+            ax.annotate("", xy=(b, y[STORAGE] + 0.1), xytext=(a, y["c1"] - 0.2),
+                        arrowprops=dict(arrowstyle="->", color=COLORS["fault"], lw=1.2))
+        ax.text(a, y["c2"] + 0.45, what, fontsize=7, color="#555555")
+    for a, b, t in run.result.overlapping:
+        end = min(p[2] for p in run.periods if p[0] in (a, b) and p[1] <= t + 1e-9 and p[2] > t)
+        ax.axvspan(t, end, color=COLORS["overlap"], alpha=0.12, lw=0)
+    stale = destroying_writes(run)
+    for w in run.result.sim.node(STORAGE).accepted:
+        bad = w.entry in stale
+        ax.plot(w.time, y[STORAGE], marker="*" if bad else "o", ms=12 if bad else 7,
+                color=COLORS["bad"] if bad else COLORS["ok"], zorder=3)
+        ax.text(w.time, y[STORAGE] + 0.22, f"{w.entry}" + (" (lost one)" if bad else ""), fontsize=7, ha="center")
+    for t, _who, token in run.rejected:
+        ax.plot(t, y[STORAGE], marker="x", ms=9, mew=2, color=COLORS["bad"], zorder=3)
+        ax.text(t, y[STORAGE] - 0.32, f"rejected (token {token})", fontsize=7, ha="center")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(-0.6, 2.7)
+    ax.set_yticks([0, 1, 2], [STORAGE, "c2", "c1"])
+    ax.set_xlabel("true time (ms)")
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    tag = ("TWO HOLDERS" if run.two_holders else "one holder") + " · " + \
+        ("LOST WRITE" if run.lost_write else "no write lost")
+    ax.set_title(f"{run.scenario}, seed {run.seed}: {tag}   (bars: believed it held the lock; red: both did)",
+                 fontsize=9)
+    return ax
+
+
+class LockUnderPressure(ExperimentPanel):
+    """Choose a fault, its size, the TTL, fencing and a seed; see who believed they held the lock.
+
+    Headless: ``p = lock_panel(); p.set(scenario="clock jump", size=150); p.run_data.lost_write``.
+    """
+
+    title = "Lock under pressure: is your lock safe if the holder pauses?"
+    figsize = (10.0, 3.4)
+    dpi = 80
+    margins = {"left": 0.07, "right": 0.98, "top": 0.88, "bottom": 0.15}
+
+    def __init__(self, *, auto_run: bool = True, run_now: bool = True, **initial: Any) -> None:
+        self.cache: dict[tuple, PressureRun] = {}
+        self.computed = 0  # simulations actually run (the rest came from the cache)
+        super().__init__(auto_run=auto_run, run_now=run_now, initial=initial)
+
+    def make_controls(self) -> dict[str, widgets.ValueWidget]:
+        return {
+            "scenario": widgets.Dropdown(options=list(PRESSURES), value="pause", description="scenario", **_WIDE),
+            "size": widgets.IntSlider(value=200, min=0, max=500, step=10, description="pause/jump/delay ms",
+                                      **_WIDE),
+            "ttl": widgets.IntSlider(value=100, min=50, max=400, step=10, description="TTL ms", **_WIDE),
+            "fenced": widgets.Checkbox(value=False, description="fencing tokens", indent=False),
+            "seed": widgets.IntText(value=0, description="seed", **_WIDE),
+        }
+
+    def pressure(self, scenario: str, size: float, ttl: float, fenced: bool, seed: int) -> PressureRun:
+        """The run for these settings, computed once; fenced and unfenced are computed together."""
+        key = (scenario, float(size), float(ttl), bool(fenced), int(seed))
+        if key not in self.cache:
+            for f in (False, True):
+                self.cache[key[:3] + (f, key[4])] = pressure_run(scenario, size, ttl=ttl, fenced=f, seed=seed)
+                self.computed += 1
+        return self.cache[key]
+
+    def compute(self, params: dict[str, Any], progress: Progress) -> ExperimentResult:
+        run = self.pressure(params["scenario"], params["size"], params["ttl"], params["fenced"], params["seed"])
+        progress(0.8)
+        return ExperimentResult(params=params, seed=params["seed"], table=pressure_table(run), verdict=run.verdict(),
+                                data={"run": run, "sim": run.result.sim})
+
+    def draw(self, result: ExperimentResult, ax: Any) -> None:
+        draw_pressure(result.data["run"], ax)
+
+    @property
+    def run_data(self) -> PressureRun:
+        """The :class:`PressureRun` shown now."""
+        if self.result is None:
+            raise ConfigError(f"no result to show: {self.verdict_text}")
+        return self.result.data["run"]
+
+
+def lock_panel(**initial: Any) -> LockUnderPressure:
+    """The panel of notebook 09, run once with ``initial`` settings (scenario, size, ttl, fenced, seed)."""
+    return LockUnderPressure(**initial)
