@@ -73,6 +73,7 @@ from dsworkbook.sim import budget as _budget
 T = TypeVar("T")
 
 __all__ = [
+    "need_bool_table",
     "GradingError",
     "WrongAnswer",
     "NotAttempted",
@@ -255,6 +256,22 @@ def need_choice(value: Any, options: Any, *, what: str = "why") -> str:
              expected=f'one letter among {", ".join(letters)}, as a string, e.g. "{letters[0]}"', got=value,
              hint=f"answer `{what}` with the letter of one of the reasons the statement lists")
     return letter
+
+
+def need_bool_table(answer: Any, keys: Any, *, meaning: str) -> dict[Any, bool]:
+    """``answer`` when it is a dict with exactly ``keys``, each True or False; else a clear failure.
+
+    ``meaning`` says what True stands for ("a write was lost"), for the hint. A prediction over
+    several runs answers this way; the grader then compares each value with its run.
+    """
+    if not isinstance(answer, dict) or set(answer) != set(keys):
+        fail(case="the form of the answer", input=f"runs {list(keys)}",
+             expected="a dict with exactly these keys, each True or False", got=answer,
+             hint=f"copy the keys of the question and put True ({meaning}) or False after each")
+    for key, value in answer.items():
+        if not isinstance(value, bool):
+            fail(case=key, input=key, expected="True or False", got=value, hint="answer with a bool")
+    return answer
 
 
 @contextmanager

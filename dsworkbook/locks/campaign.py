@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from dsworkbook.errors import ConfigError
-from dsworkbook.locks.fencing import stale_writes
+from dsworkbook.locks.fencing import Storage, stale_writes
 from dsworkbook.locks.scenarios import RAFT_TOKEN_SERVERS, STORAGE, lock_sim, server_names
 from dsworkbook.sim import DOWN, Fault, FaultSchedule, FuzzReport, Simulation, fuzz, shrink
 from dsworkbook.sim.fuzz import Campaign, fuzz_in_processes, register_campaign
@@ -126,15 +126,17 @@ def locks_schedule(seed: int, *, variant: str = "correct", servers: int = 5, mix
 
 
 def locks_run(seed: int, schedule: FaultSchedule, *, variant: str = "correct", servers: int = 5,
-              trace: bool = False) -> Simulation:
-    """One run: build the system, apply ``schedule``, end every fault at :data:`FAULT_PHASE`, settle."""
+              trace: bool = False, storage: type[Storage] = Storage) -> Simulation:
+    """One run: build the system, apply ``schedule``, end every fault at :data:`FAULT_PHASE`, settle.
+
+    ``storage`` is the storage's class (an exercise swaps in a learner's)."""
     cfg = variant_config(variant)
     if cfg["loose"] and servers < 2:
         raise ConfigError("loose_majority needs several lock servers (N // 2 of one server is zero); use servers >= 3")
     quorum = servers // 2 if cfg["loose"] else None
     clients = [dict(rounds=ROUNDS, auto_release=cfg["auto_release"], start_at=float(10 * i)) for i in range(CLIENTS)]
     sim = lock_sim(seed, servers=servers, clients=clients, fenced=cfg["fenced"], ttl=TTL,
-                   check_owner=cfg["check_owner"], quorum=quorum, latency=LATENCY, trace=trace)
+                   check_owner=cfg["check_owner"], quorum=quorum, latency=LATENCY, trace=trace, storage=storage)
     schedule.apply_to(sim)
     sim.run(until=FAULT_PHASE)
     sim.net.heal()

@@ -173,7 +173,14 @@ class Release:
 
 
 class ConditionalStore(Node):
-    """A single-node item store with conditional put and delete; items are durable."""
+    """A single-node item store with conditional put and delete; items are durable.
+
+    ``condition_holds(condition, item)`` decides whether a write applies (:func:`holds` by
+    default; an exercise swaps in a learner's)."""
+
+    def __init__(self, node_id: str, *, condition_holds: Callable[[Any, Any], bool] | None = None) -> None:
+        super().__init__(node_id)
+        self.condition_holds = holds if condition_holds is None else condition_holds
 
     def on_start(self) -> None:
         self.items: dict[str, LockItem] = dict(self.storage.get("items", {}))
@@ -184,7 +191,7 @@ class ConditionalStore(Node):
         elif isinstance(msg, PutItem | DeleteItem):
             key = msg.item.key if isinstance(msg, PutItem) else msg.key
             old = self.items.get(key)
-            if not holds(msg.condition, old):
+            if not self.condition_holds(msg.condition, old):
                 self.send(src, ItemReply(msg.req_id, False, old))
                 return
             if isinstance(msg, PutItem):
@@ -663,10 +670,12 @@ def renewal_under_pause(renew_fraction: float, pause_ms: float, *, lease_ms: flo
 
 
 def run_lease(seed: int, schedule: FaultSchedule, *, variant: str = "correct", clients: int = 3,
-              duration: float = 4000.0) -> Simulation:
-    """``clients`` lock clients contend for one key for ``duration`` ms under ``schedule``."""
+              duration: float = 4000.0, condition_holds: Callable[[Any, Any], bool] | None = None) -> Simulation:
+    """``clients`` lock clients contend for one key for ``duration`` ms under ``schedule``.
+
+    ``condition_holds`` replaces the store's condition check (see :class:`ConditionalStore`)."""
     sim = Simulation(seed)
-    sim.add_node("store", ConditionalStore)
+    sim.add_node("store", ConditionalStore, condition_holds=condition_holds)
     for i in range(1, clients + 1):
         sim.add_node(f"c{i}", LeaseLockClient, store="store", lease_ms=300.0, cycles=10**6, hold_ms=150.0,
                      work_every=10.0, think_ms=20.0, start_at=7.0 * i, acquire_timeout_ms=2000.0,

@@ -55,9 +55,11 @@ def server_names(n: int) -> list[str]:
 
 def lock_sim(seed: int, *, servers: int = 1, clients: Sequence[Mapping[str, Any]] = ({}, {}), fenced: bool = False,
              tokens: str = "raft", ttl: float = 100.0, check_owner: bool = True, restart_delay: float | None = None,
-             quorum: int | None = None, latency: LatencySpec = 5, trace: bool = True) -> Simulation:
+             quorum: int | None = None, latency: LatencySpec = 5, trace: bool = True,
+             storage: type[Storage] = Storage) -> Simulation:
     """Lock servers ``s1..sN``, clients ``c1..ck`` (``clients[i]`` are extra client arguments),
-    storage ``store`` and, if ``fenced``, a token source (``raft``: servers ``t1..t3``; ``counter``: ``tokens``).
+    storage ``store`` (of class ``storage``) and, if ``fenced``, a token source (``raft``: servers
+    ``t1..t3``; ``counter``: ``tokens``).
 
     One server gives :class:`LockClient` clients, more give :class:`RedlockClient` ones.
     ``restart_delay`` defaults to 1.1 x the ttl (the Redis docs' delayed restart).
@@ -71,7 +73,7 @@ def lock_sim(seed: int, *, servers: int = 1, clients: Sequence[Mapping[str, Any]
     delay = 1.1 * ttl if restart_delay is None else restart_delay
     for s in names:
         sim.add_node(s, LockServer, check_owner=check_owner, restart_delay=delay)
-    sim.add_node(STORAGE, Storage, fenced=fenced)
+    sim.add_node(STORAGE, storage, fenced=fenced)
     factory = None
     if fenced and tokens == "raft":
         for t in RAFT_TOKEN_SERVERS:
@@ -135,10 +137,11 @@ def _start(fenced: bool, tokens: str) -> float:
     return 300.0 if fenced and tokens == "raft" else 0.0
 
 
-def gc_pause_scenario(*, fenced: bool = False, tokens: str = "raft", seed: int = 0) -> ScenarioResult:
+def gc_pause_scenario(*, fenced: bool = False, tokens: str = "raft", seed: int = 0,
+                      storage: type[Storage] = Storage) -> ScenarioResult:
     """Client 1 pauses for 200 ms, between its read and its write; its 100 ms lease expires; client 2 takes the lock and writes."""
     t0 = _start(fenced, tokens)
-    sim = lock_sim(seed, fenced=fenced, tokens=tokens,
+    sim = lock_sim(seed, fenced=fenced, tokens=tokens, storage=storage,
                    clients=[dict(rounds=1, work=(10.0, 10.0), start_at=t0),
                             dict(rounds=1, work=(10.0, 10.0), start_at=t0 + 120)])
     sim.at(t0 + 25, sim.pause, "c1", 200.0)
@@ -146,10 +149,11 @@ def gc_pause_scenario(*, fenced: bool = False, tokens: str = "raft", seed: int =
     return result_of("GC pause past the lease", sim, fenced)
 
 
-def clock_jump_scenario(*, fenced: bool = False, tokens: str = "raft", seed: int = 0) -> ScenarioResult:
+def clock_jump_scenario(*, fenced: bool = False, tokens: str = "raft", seed: int = 0,
+                        storage: type[Storage] = Storage) -> ScenarioResult:
     """Five Redlock servers; client 1 holds A, B, C; C's clock jumps 200 ms; client 2 takes C, D, E."""
     t0 = _start(fenced, tokens)
-    sim = lock_sim(seed, servers=5, fenced=fenced, tokens=tokens,
+    sim = lock_sim(seed, servers=5, fenced=fenced, tokens=tokens, storage=storage,
                    clients=[dict(rounds=1, work=(50.0, 50.0), start_at=t0),
                             dict(rounds=1, work=(5.0, 5.0), start_at=t0 + 30)])
     for s in ("s4", "s5"):  # D and E cannot be reached by client 1
@@ -165,10 +169,11 @@ def _set_latency(sim: Simulation, src: str, dst: str, ms: float) -> None:
     sim.net.set_link(src, dst, latency=ms)
 
 
-def delayed_packet_scenario(*, fenced: bool = False, tokens: str = "raft", seed: int = 0) -> ScenarioResult:
+def delayed_packet_scenario(*, fenced: bool = False, tokens: str = "raft", seed: int = 0,
+                            storage: type[Storage] = Storage) -> ScenarioResult:
     """Client 1's write spends 200 ms in the network; meanwhile its lease expires and client 2 writes."""
     t0 = _start(fenced, tokens)
-    sim = lock_sim(seed, fenced=fenced, tokens=tokens,
+    sim = lock_sim(seed, fenced=fenced, tokens=tokens, storage=storage,
                    clients=[dict(rounds=1, work=(20.0, 20.0), start_at=t0),
                             dict(rounds=1, work=(10.0, 10.0), start_at=t0 + 120)])
     sim.at(t0 + 25, _set_latency, sim, "c1", STORAGE, 200.0)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
-from typing import Any, Iterator
-from unittest import mock
+from typing import Any
 
 from dsworkbook.grading.core import attempt, exercise, fail, in_simulation, need_callable, random_cases, same_everywhere
-from dsworkbook.locks import conditional
 from dsworkbook.locks.conditional import (LEASE_FAULT_KINDS, All, AttributeNotExists, LockItem, OwnerIs, VersionIn,
                                           holds, lease_invariant, run_lease)
 from dsworkbook.sim import FaultSchedule
@@ -74,19 +71,11 @@ def _rule(condition: Any) -> str:
             All: "all"}[type(condition)]
 
 
-@contextmanager
-def store_uses(fn: Any) -> Iterator[None]:
-    """The conditional store evaluates its conditions with ``fn``."""
-    with mock.patch.object(conditional, "holds", fn):
-        yield
-
-
 def _lease_run(fn: Any, seed: int, faults: bool) -> tuple[str | None, int]:
     nodes = ["store", "c1", "c2", "c3"]
     sched = FaultSchedule.random(seed, nodes, duration=3000.0, faults=4, kinds=LEASE_FAULT_KINDS) if faults \
         else FaultSchedule([])
-    with store_uses(fn):
-        sim = run_lease(seed, sched, duration=4000.0)
+    sim = run_lease(seed, sched, duration=4000.0, condition_holds=fn)
     holdings = len({(r.node, r.detail["tenure"]) for r in sim.trace.notes(key="claim")})
     return lease_invariant(sim), holdings
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import inspect
 import random
-from contextlib import contextmanager
-from typing import Any, Iterator
-from unittest import mock
+from typing import Any
 
 from dsworkbook.grading.core import attempt, exercise, fail, in_simulation, random_cases, same_everywhere
 from dsworkbook.locks import scenarios
@@ -111,16 +109,8 @@ def _compare(cls: type, fenced: bool, tokens: list[Any], case: str) -> None:
                       f"max_token={g[1]!r}, rejected={g[2]!r}"), hint=hint)
 
 
-@contextmanager
-def storage_class(cls: type) -> Iterator[None]:
-    """The lock scenarios and the campaign build their storage from ``cls``."""
-    with mock.patch.object(scenarios, "Storage", cls):
-        yield
-
-
 def _campaign_run(cls: type, seed: int) -> tuple[str | None, bool, int]:
-    with storage_class(cls):
-        sim = locks_run(seed, locks_schedule(seed, variant="correct"), variant="correct")
+    sim = locks_run(seed, locks_schedule(seed, variant="correct"), variant="correct", storage=cls)
     return locks_violation(sim), locks_progress(sim), len(sim.node(scenarios.STORAGE).accepted)
 
 
@@ -147,8 +137,8 @@ def grade_fencing_storage(FencedStorage: Any) -> str:
         _compare(FencedStorage, fenced, tokens, case)
     for name, scenario in scenarios.SCENARIOS.items():
         case = f"the {name.replace('_', ' ')} scenario, fenced (seed 0)"
-        with storage_class(FencedStorage), in_simulation(case=case, input="seed 0"):
-            result = scenario(fenced=True, seed=0)
+        with in_simulation(case=case, input="seed 0"):
+            result = scenario(fenced=True, seed=0, storage=FencedStorage)
         if result.stale_writes or result.rejected < 1 or "c2#1" not in result.final_value:
             fail(case=case, input="c1's lease runs out before its write; c2 takes the lock and writes",
                  expected="c1's stale request refused, c2's entry kept",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsworkbook.grading.core import exercise, fail, need_choice
+from dsworkbook.grading.core import exercise, fail, need_bool_table, need_choice
 from dsworkbook.widgets.locks import PressureRun, pressure_run
 
 TTL = 200.0
@@ -71,13 +71,7 @@ def grade_predict_pressure(answer: Any, *, why: Any) -> str:
     themed notebook does not show; the grader runs all five and reads the truth and the reason
     off the runs.
     """
-    if not isinstance(answer, dict) or set(answer) != set(RUNS):
-        fail(case="the form of the answer", input=f"runs {list(RUNS)}",
-             expected="a dict with exactly these keys, each True or False", got=answer,
-             hint="copy the keys of the question and put True (a write was lost) or False after each")
-    for q, got in answer.items():
-        if not isinstance(got, bool):
-            fail(case=q, input=q, expected="True or False", got=got, hint="answer with a bool")
+    need_bool_table(answer, RUNS, meaning="a write was lost")
     why = need_choice(why, REASONS)
     lost, reason, runs = truth()
     for q in RUNS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from dsworkbook.grading.core import exercise, fail, need_choice
+from dsworkbook.grading.core import exercise, fail, need_bool_table, need_choice
 from dsworkbook.sim import Simulation
 from dsworkbook.storage.ap import GetReply, Put, PutAck
 from dsworkbook.storage.quorum import skewed_lww, stale_reads, worst_case
@@ -93,13 +93,7 @@ def grade_predict_stale(answer: Any, *, why: Any) -> str:
     :data:`REASONS`) that the fifth run bears out. The grader runs all five and reads the truth
     off the histories and the trace.
     """
-    if not isinstance(answer, dict) or set(answer) != set(RUNS):
-        fail(case="the form of the answer", input=f"runs {list(RUNS)}",
-             expected="a dict with exactly these keys, each True or False", got=answer,
-             hint="copy the keys of the question's table and put True (the read was stale) or False after each")
-    for q, got in answer.items():
-        if not isinstance(got, bool):
-            fail(case=q, input=q, expected="True or False", got=got, hint="answer with a bool")
+    need_bool_table(answer, RUNS, meaning="the read was stale")
     why = need_choice(why, REASONS)
     stale, reason, sims = truth()
     for q in RUNS:
