@@ -30,6 +30,7 @@ EXERCISES = {
     "09-design-lock": ("design", {"L02", "L03"}),
     "09-fencing-storage": ("implement", {"L03"}),
     "09-lease-conditions": ("implement", {"L05"}),
+    "09-redlock-real": ("implement", {"L07", "L02"}),
 }
 
 
@@ -114,3 +115,30 @@ def test_the_lease_runs_catch_a_store_that_ignores_conditions():
 
     assert _lease_run(lambda condition, item: True, 2, False)[0] is not None
     assert _lease_run(holds, 2, True)[0] is None
+
+
+def test_the_real_redlock_check_is_skipped_with_the_install_command_when_redis_is_missing(monkeypatch, capsys):
+    from dsworkbook.realservers import servers
+
+    monkeypatch.setattr(servers, "redis_available", lambda: False)
+    monkeypatch.delenv("CI", raising=False)
+    line = grading.check("09-redlock-real", RIGHT["09-redlock-real"])
+    assert line.startswith("- 09-redlock-real: skipped") and "apt-get install redis-server" in line
+    assert capsys.readouterr().out == line + "\n"
+
+
+def test_under_ci_a_missing_redis_fails_the_real_redlock_check(monkeypatch):
+    from dsworkbook.realservers import servers
+
+    monkeypatch.setattr(servers, "redis_available", lambda: False)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(servers.ServerUnavailable, match="CI=true but 09-redlock-real needs a real server"):
+        grading.check("09-redlock-real", RIGHT["09-redlock-real"])
+
+
+def test_the_real_redlock_reference_is_the_library_round():
+    from dsworkbook.grading.locks import redlock_real
+    from dsworkbook.realservers.redlock import acquire_round
+
+    assert redlock_real.acquire_round is acquire_round
+    assert grading.get("09-redlock-real").servers == ("redis",)

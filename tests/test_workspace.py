@@ -182,9 +182,9 @@ def test_results_are_saved_and_progress_sums_them_per_theme_and_overall(graded, 
     assert sorted(saved["notebooks"]) == ["01_solved.ipynb", "02_unsolved.ipynb", "03_mixed.ipynb"]
     capsys.readouterr()
     sums = progress(root / "workspace")
-    assert sums["T01"] == {"pass": 2, "fail": 0, "not attempted": 0, "not run": 0, "total": 2}
-    assert sums["T03"] == {"pass": 1, "fail": 1, "not attempted": 0, "not run": 1, "total": 3}
-    assert sums["overall"] == {"pass": 3, "fail": 1, "not attempted": 2, "not run": 1, "total": 7}
+    assert sums["T01"] == {"pass": 2, "fail": 0, "not attempted": 0, "not run": 0, "skipped": 0, "total": 2}
+    assert sums["T03"] == {"pass": 1, "fail": 1, "not attempted": 0, "not run": 1, "skipped": 0, "total": 3}
+    assert sums["overall"] == {"pass": 3, "fail": 1, "not attempted": 2, "not run": 1, "skipped": 0, "total": 7}
     out = capsys.readouterr().out.splitlines()
     assert out == ["T01: 2/2 passed", "T02: 0/2 passed (2 not attempted)",
                    "T03: 1/3 passed (1 fail, 1 not run)", "overall: 3/7 passed (1 fail, 2 not attempted, 1 not run)"]

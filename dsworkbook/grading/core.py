@@ -19,6 +19,10 @@ and it ends one of three ways:
 * the exercise is untouched (its stub raises ``NotImplementedError``, or a prediction is still
   ``...``): :class:`NotAttempted` says "not attempted yet".
 
+An exercise graded on a real server (``servers=("redis",)``) that is not installed on this
+machine is *skipped* instead: one line, ``- 09-redlock-real: skipped ...``, gives the command that
+installs it. Under ``CI=true`` the missing server is an error: CI must grade every check.
+
 Graders use :func:`attempt` to call learner code (so a crash in it becomes a clear
 :class:`WrongAnswer` naming the input) and :func:`fail` to report a wrong case.
 
@@ -168,6 +172,8 @@ class Exercise:
     reference: str | tuple[str, ...] = ""
     seconds: float = DEFAULT_SECONDS
     events: int = DEFAULT_EVENTS
+    #: real servers the check runs the answer against (``"redis"``, ``"zookeeper"``)
+    servers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -179,20 +185,21 @@ _REGISTRY: dict[str, Exercise] = {}
 
 def exercise(id: str, *, title: str, theme: str, concepts: tuple[str, ...] | list[str],
              kind: str = "implement", parts: tuple[str, ...] = (), reference: str | tuple[str, ...] = "",
-             seconds: float = DEFAULT_SECONDS, events: int = DEFAULT_EVENTS
+             seconds: float = DEFAULT_SECONDS, events: int = DEFAULT_EVENTS, servers: tuple[str, ...] = ()
              ) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Register the decorated function as the grader of exercise ``id``.
 
     ``parts`` names the further answers the grader takes as keyword arguments (a prediction's
     ``why``); ``reference`` is the dotted path (or a tuple of them) of the library objects the
-    learner re-implements; ``seconds`` and ``events`` are the check's budgets.
+    learner re-implements; ``seconds`` and ``events`` are the check's budgets; ``servers`` names
+    the real servers the grader starts (see :func:`check` for what happens when one is missing).
     """
 
     def register(grader: Callable[..., str]) -> Callable[..., str]:
         if id in _REGISTRY:
             raise ConfigError(f"exercise id {id!r} is registered twice")
         _REGISTRY[id] = Exercise(id, title, theme, tuple(concepts), kind, grader, tuple(parts), reference,
-                                 seconds, events)
+                                 seconds, events, tuple(servers))
         return grader
 
     return register
@@ -217,8 +224,13 @@ class _Current:
     input: Any = None
 
 
-def attempt(fn: Callable[..., Any], *args: Any, input: Any = None, case: str = "a case", **kwargs: Any) -> Any:
-    """Call the learner's ``fn``; a stub or a crash becomes a clear grading error."""
+def attempt(fn: Callable[..., Any], *args: Any, input: Any = None, case: str = "a case",
+            crash_hints: tuple[tuple[type[BaseException], str], ...] = (), **kwargs: Any) -> Any:
+    """Call the learner's ``fn``; a stub or a crash becomes a clear grading error.
+
+    ``crash_hints`` pairs exception types with the hint to give when the answer lets one escape
+    (a Redis error it should have caught, say); any other crash gets a general hint.
+    """
     _Current.case, _Current.input = case, input if input is not None else (args, kwargs)
     try:
         return fn(*args, **kwargs)
@@ -227,10 +239,10 @@ def attempt(fn: Callable[..., Any], *args: Any, input: Any = None, case: str = "
     except GradingError:
         raise
     except Exception as exc:  # the learner's code crashed: say where, on what input
+        hint = next((h for kind, h in crash_hints if isinstance(exc, kind)), "your code raised an exception on this input")
         raise WrongAnswer(_Current.exercise, case=case,
                           input=input if input is not None else (args, kwargs),
-                          expected="a result", got=f"{type(exc).__name__}: {exc}",
-                          hint="your code raised an exception on this input") from None
+                          expected="a result", got=f"{type(exc).__name__}: {exc}", hint=hint) from None
 
 
 def need_callable(answer: Any, what: str, *, allow_class: bool = True) -> None:
@@ -478,8 +490,31 @@ def _record(exercise_id: str, status: str, message: str) -> None:
             f.write(json.dumps({"exercise": exercise_id, "status": status, "message": message}) + "\n")
 
 
+def missing_server(ex: Exercise) -> str | None:
+    """The install hint of the first real server ``ex`` needs that is not installed here (None: all are).
+
+    Under ``CI=true`` a missing server is an error, never a skip: CI must run every check.
+    """
+    if not ex.servers:
+        return None
+    from dsworkbook.realservers import servers as real
+
+    available = {"redis": real.redis_available, "zookeeper": real.zookeeper_available}
+    for name in ex.servers:
+        if not available[name]():
+            hint = real.install_hint(name)
+            if os.environ.get("CI", "").lower() == "true":
+                raise real.ServerUnavailable(f"CI=true but {ex.id} needs a real server: {hint}")
+            return hint
+    return None
+
+
 def check(exercise_id: str, answer: Any, **parts: Any) -> str:
-    """Grade ``answer`` (and its ``parts``, e.g. ``why=``) for ``exercise_id``; print one line or raise."""
+    """Grade ``answer`` (and its ``parts``, e.g. ``why=``) for ``exercise_id``; print one line or raise.
+
+    An exercise graded on real servers (``servers=``) that are not installed here is *skipped*:
+    one line says so and gives the install command (under ``CI=true`` it raises instead).
+    """
     ex = get(exercise_id)
     unknown = sorted(set(parts) - set(ex.parts))
     if unknown:
@@ -492,6 +527,12 @@ def check(exercise_id: str, answer: Any, **parts: Any) -> str:
         for name in ex.parts:
             if parts.get(name, UNANSWERED) is UNANSWERED:
                 raise NotAttempted(ex.id, f"give `{name}` an answer (it is still `...`)")
+        hint = missing_server(ex)
+        if hint is not None:
+            line = f"- {ex.id}: skipped, it runs your answer on a real server. {hint}"
+            _record(ex.id, "skipped", line)
+            print(line)
+            return line
         try:
             with _time_limit(ex.seconds), _budget.event_budget(ex.events), _world(0):
                 summary = ex.grader(answer, **parts)

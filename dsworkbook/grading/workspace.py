@@ -15,7 +15,8 @@ is copied on the next ``start``.
 cell. The score card has one row per check cell (found by
 :func:`dsworkbook.grading.build.check_cells`):
 
-* the check recorded a verdict: ``pass``, ``fail`` or ``not attempted``, with its first line;
+* the check recorded a verdict: ``pass``, ``fail``, ``not attempted`` or ``skipped`` (a check
+  that needs a real server not installed here), with its first line;
 * it recorded nothing: ``not run``, with the first line of the error that stopped it (an
   earlier cell that failed, the check cell's own error such as a ``NameError``, or the kernel
   dying or timing out). A check cell that passed without recording counts as ``pass``.
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 PROGRESS_FILE = ".progress.json"
-STATUSES = ("pass", "fail", "not attempted", "not run")
+STATUSES = ("pass", "fail", "not attempted", "not run", "skipped")
 _THEME_FILE = re.compile(r"^(?P<num>\d{2})_")
 
 
@@ -362,7 +363,7 @@ def _save(workspace: Path, card: list[dict[str, Any]]) -> None:
 def progress(workspace: Path) -> dict[str, dict[str, int]]:
     """Sum the saved results per theme and overall; print one line each.
 
-    Returns ``{"T01": {"pass": 4, "fail": 1, "not attempted": 1, "not run": 0, "total": 6}, ...,
+    Returns ``{"T01": {"pass": 4, "fail": 1, "not attempted": 1, "not run": 0, "skipped": 0, "total": 6}, ...,
     "overall": {...}}`` (empty when nothing is saved yet).
     """
     workspace = Path(workspace)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import redis
@@ -31,10 +31,10 @@ from redis.retry import Retry
 from dsworkbook.errors import ConfigError
 from dsworkbook.locks.client import validity_time
 from dsworkbook.locks.redlock import check_quorum, majority
-from dsworkbook.realservers.redis_lock import FencingCounter, RedisLockServer, check_ttl, new_token
+from dsworkbook.realservers.redis_lock import RELEASE_SCRIPT, FencingCounter, RedisLockServer, check_ttl, new_token
 
 __all__ = ["DRIFT_FACTOR", "DRIFT_FLOOR_MS", "Lease", "majority", "drift_allowance_ms", "redlock_decision",
-           "Redlock"]
+           "Round", "acquire_round", "monotonic_ms", "Redlock"]
 
 DRIFT_FACTOR = 0.01
 DRIFT_FLOOR_MS = 2.0
@@ -60,6 +60,53 @@ def redlock_decision(acquired: int, n: int, ttl_ms: float, elapsed_ms: float,
                           f"use at least {majority(n)}")
     validity = validity_time(ttl_ms, elapsed_ms, drift_factor, DRIFT_FLOOR_MS)
     return validity if acquired >= need and validity > 0 else None
+
+
+def monotonic_ms() -> float:
+    """This process's monotonic clock in milliseconds (the clock a Redlock round measures with)."""
+    return time.monotonic() * 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """What one round of steps 1-5 found: the validity (None: not acquired), who granted, when it began."""
+
+    validity_ms: float | None
+    granted: tuple[int, ...]
+    started_ms: float
+
+
+def _each(clients: Sequence[redis.Redis], call: Callable[[redis.Redis], object]) -> list[int]:
+    """Indices of the clients where ``call(client)`` returned something true; a Redis error counts as a no."""
+    ok = []
+    for i, client in enumerate(clients):
+        try:
+            if call(client):
+                ok.append(i)
+        except redis.RedisError:
+            pass
+    return ok
+
+
+def acquire_round(clients: Sequence[redis.Redis], resource: str, token: str, ttl_ms: int,
+                  clock: Callable[[], float] = monotonic_ms, drift_factor: float = DRIFT_FACTOR,
+                  quorum: int | None = None) -> Round:
+    """One round of steps 1-5 on plain redis-py clients, with time read from ``clock()`` (ms).
+
+    Step 1 reads the clock before the first ``SET``; step 2 sends ``SET resource token NX PX ttl``
+    to every server in order, a Redis error (refused connection, timeout) counting as a no; steps
+    3-4 are :func:`redlock_decision` on the time the ``SET`` s took; step 5 unlocks *every* server
+    with the compare-and-delete script when the round failed - a server whose reply was lost may
+    hold the key although it looked like a no, and a plain ``DEL`` would free another client's lock.
+    """
+    check_ttl(ttl_ms)
+    start = clock()
+    won = _each(clients, lambda c: c.set(resource, token, nx=True, px=ttl_ms))
+    elapsed_ms = clock() - start
+    validity = redlock_decision(len(won), len(clients), ttl_ms, elapsed_ms, drift_factor, quorum)
+    if validity is None:
+        _each(clients, lambda c: c.eval(RELEASE_SCRIPT, 1, resource, token))
+    return Round(validity, tuple(won), start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,28 +163,17 @@ class Redlock:
 
     def _each(self, call) -> list[int]:
         """Indices of the servers where ``call(server)`` succeeded; a server error counts as a no."""
-        ok = []
-        for i, server in enumerate(self.servers):
-            try:
-                if call(server):
-                    ok.append(i)
-            except redis.RedisError:
-                pass
-        return ok
+        return _each(self.servers, call)  # type: ignore[arg-type]
 
     def try_once(self, resource: str, ttl_ms: int, token: str | None = None) -> Lease | None:
-        """One round of steps 1-4 (and step 5's unlock on failure)."""
-        check_ttl(ttl_ms)
+        """One round of steps 1-5 (:func:`acquire_round`), and a fencing token when it succeeded."""
         token = new_token() if token is None else token
-        start = time.monotonic()
-        won = self._each(lambda s: s.acquire(resource, token, ttl_ms))
-        elapsed_ms = (time.monotonic() - start) * 1000.0
-        validity = redlock_decision(len(won), len(self.servers), ttl_ms, elapsed_ms, self.drift_factor, self.quorum)
-        if validity is None:
-            self._each(lambda s: s.try_release(resource, token))
+        found = acquire_round([s.client for s in self.servers], resource, token, ttl_ms, monotonic_ms,
+                              self.drift_factor, self.quorum)
+        if found.validity_ms is None:
             return None
         fence = self.fencing.next(resource) if self.fencing is not None else None
-        return Lease(resource, token, validity, start, tuple(won), 1, fence)
+        return Lease(resource, token, found.validity_ms, found.started_ms / 1000.0, found.granted, 1, fence)
 
     def acquire(self, resource: str, ttl_ms: int) -> Lease | None:
         """Up to ``retry_count`` rounds with a random delay in [0, retry_delay_ms) between them."""

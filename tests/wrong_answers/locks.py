@@ -846,3 +846,127 @@ WRONG["09-lease-conditions"] = [
     conditions_all_any, conditions_all_flat, conditions_all_empty_false, conditions_first_version,
     conditions_owner_no_item, conditions_rvn_substring, conditions_truthy,
 ]
+
+
+# -- 09-redlock-real -------------------------------------------------------------------------------------
+
+_RELEASE = """\
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+else
+    return 0
+end
+"""
+
+
+def _redlock_round(*, quorum=lambda n: n // 2 + 1, drift=lambda ttl: 0.01 * ttl + 2, strict=True,
+                   set_args=None, release=None, release_on="all", stop_at_majority=False, start_after_first=False,
+                   catch_release=True, keep_on_failure=False, release_on_success=False, own_clock=False):
+    """A Redlock round with one thing switched; the defaults make it right."""
+    import time as _time
+
+    import redis as _redis
+
+    def redlock_round(servers, resource, token, ttl_ms, clock):
+        now = (lambda: _time.monotonic() * 1000.0) if own_clock else clock
+        start = None if start_after_first else now()
+        granted = []
+        for i, server in enumerate(servers):
+            try:
+                kwargs = {"nx": True, "px": ttl_ms} if set_args is None else set_args(ttl_ms)
+                if server.set(resource, token, **kwargs):
+                    granted.append(i)
+            except _redis.RedisError:
+                pass
+            if start is None:
+                start = now()
+            if stop_at_majority and len(granted) >= quorum(len(servers)):
+                break
+        validity = ttl_ms - (now() - start) - drift(ttl_ms)
+        ok = len(granted) >= quorum(len(servers)) and (validity > 0 if strict else validity >= 0)
+        targets = [] if ok and not release_on_success else list(range(len(servers)))
+        if not ok and keep_on_failure:
+            targets = []
+        if release_on == "granted":
+            targets = [i for i in targets if i in granted]
+        for i in targets:
+            try:
+                if release is None:
+                    servers[i].eval(_RELEASE, 1, resource, token)
+                else:
+                    release(servers[i], resource, token)
+            except _redis.RedisError:
+                if not catch_release:
+                    raise
+        return validity if ok else None
+
+    return redlock_round
+
+
+def redlock_round_right(servers, resource, token, ttl_ms, clock):
+    import redis
+
+    from dsworkbook.realservers import RELEASE_SCRIPT
+
+    start = clock()
+    granted = 0
+    for server in servers:
+        try:
+            granted += bool(server.set(resource, token, nx=True, px=ttl_ms))
+        except redis.RedisError:
+            pass
+    validity = ttl_ms - (clock() - start) - (0.01 * ttl_ms + 2)
+    if granted >= len(servers) // 2 + 1 and validity > 0:
+        return validity
+    for server in servers:
+        try:
+            server.eval(RELEASE_SCRIPT, 1, resource, token)
+        except redis.RedisError:
+            pass
+    return None
+
+
+def redlock_round_library(servers, resource, token, ttl_ms, clock):
+    from dsworkbook.realservers.redlock import acquire_round
+
+    return acquire_round(servers, resource, token, ttl_ms, clock).validity_ms
+
+
+def _release_by_get(server, resource, token):
+    if server.get(resource) == token:  # compare, then delete: two commands, but nothing runs in between here
+        server.delete(resource)
+
+
+def _no_catch_set(servers, resource, token, ttl_ms, clock):
+    start = clock()
+    granted = sum(bool(s.set(resource, token, nx=True, px=ttl_ms)) for s in servers)  # a down server raises
+    validity = ttl_ms - (clock() - start) - (0.01 * ttl_ms + 2)
+    return validity if granted >= len(servers) // 2 + 1 and validity > 0 else None
+
+
+def _returns_true(servers, resource, token, ttl_ms, clock):
+    return _redlock_round()(servers, resource, token, ttl_ms, clock) is not None  # True, not the validity
+
+
+RIGHT["09-redlock-real"] = redlock_round_right
+ALSO_RIGHT["09-redlock-real"] = [redlock_round_library, _redlock_round(release=_release_by_get)]
+WRONG["09-redlock-real"] = [
+    _redlock_round(quorum=lambda n: n // 2),                      # half counts as a majority
+    _redlock_round(quorum=lambda n: (n + 1) // 2),                # 2 of 4 (or 3 of 6) is enough
+    _redlock_round(drift=lambda ttl: 0),                          # no clock-drift allowance
+    _redlock_round(drift=lambda ttl: 0.01 * ttl),                 # forgets the 2 ms floor
+    _redlock_round(strict=False),                                 # a validity of exactly zero still holds the lock
+    _redlock_round(set_args=lambda ttl: {"px": ttl}),             # SET without NX takes another client's lock
+    _redlock_round(set_args=lambda ttl: {"nx": True, "ex": max(1, ttl // 1000)}),  # whole seconds, not ms
+    _redlock_round(set_args=lambda ttl: {"nx": True}),            # no expiry: a crashed holder keeps it forever
+    _redlock_round(release=lambda s, r, t: s.delete(r)),          # unlocks with DEL: frees the other client's lock
+    _redlock_round(release_on="granted"),                         # skips servers whose reply was lost
+    _redlock_round(keep_on_failure=True),                         # never unlocks after a failed round
+    _redlock_round(release_on_success=True),                      # unlocks what it just won
+    _redlock_round(stop_at_majority=True),                        # stops asking once a majority said yes
+    _redlock_round(start_after_first=True),                       # starts the clock after the first SET
+    _redlock_round(catch_release=False),                          # a down server's error escapes the unlock
+    _redlock_round(own_clock=True),                               # measures with its own clock, not clock()
+    _no_catch_set,                                                # a down server's error escapes the SET
+    _returns_true,                                                # returns True instead of the validity
+]

@@ -24,6 +24,9 @@ The design exercise is run in the simulator under the stated faults.
                                         the acquisition it was armed for
 ``09-design-lock``          design      ttl, fencing and token source for stated pause, jump and delay
                                         bounds, a crash-takeover goal and a token server down
+``09-redlock-real``         implement   ``redlock_round(servers, resource, token, ttl_ms, clock)``: one
+                                        Redlock round on real Redis servers (down, slow, held, lost
+                                        replies); skipped with the install command when Redis is missing
 ==========================  ==========  ==================================================================
 """
 
@@ -36,7 +39,8 @@ from dsworkbook.grading.locks.fencing_storage import grade_fencing_storage
 from dsworkbook.grading.locks.predict_herd import grade_predict_herd
 from dsworkbook.grading.locks.predict_pressure import grade_predict_pressure
 from dsworkbook.grading.locks.redlock_decision import grade_redlock_decision
+from dsworkbook.grading.locks.redlock_real import grade_redlock_real
 
 __all__ = ["grade_drill_release", "grade_redlock_decision", "grade_deadlock_cycles", "grade_predict_herd", "grade_predict_pressure",
            "grade_drill_auto_release", "grade_design_lock",
-           "grade_fencing_storage", "grade_lease_conditions"]
+           "grade_fencing_storage", "grade_lease_conditions", "grade_redlock_real"]
