@@ -10,6 +10,9 @@ module            what it holds
 ``redlock``       the Redlock client over N Redis servers and its pure decision arithmetic
 ``zk``            kazoo's Lock and Election recipes on a real ZooKeeper, the lock node's czxid
 ``pause``         the process-pause experiment on both, with and without fencing tokens
+``streams``       a consumer killed between its effect and its XACK on Redis Streams: at-most-once
+                  loses, at-least-once duplicates, an idempotent consumer does neither
+``child``         a client in a child process, frozen or killed at an exact point of its work
 ================  ==================================================================================
 
 The servers come from the system's packages (Debian: ``redis-server``, ``zookeeper``); when one
@@ -21,6 +24,11 @@ from dsworkbook.realservers.pause import (PauseResult, Storage, Write, redis_pau
 from dsworkbook.realservers.redis_lock import (EXTEND_SCRIPT, RELEASE_SCRIPT, FencingCounter, NotLockOwner,
                                                RedisLockServer, new_token)
 from dsworkbook.realservers.redlock import Lease, Redlock, drift_allowance_ms, majority, redlock_decision
+from dsworkbook.realservers.child import ChildProcess
+from dsworkbook.realservers.stream_consumer import DEDUP_SCRIPT, Entry, StreamConsumer, StreamKeys
+from dsworkbook.realservers.streams import (StreamCrash, StreamRunResult, claim_stale, crash_consumer, crash_point,
+                                            delivery_table, pending_by_consumer, produce, recover,
+                                            stream_delivery_experiment)
 from dsworkbook.realservers.zk import (ContentionResult, ElectionResult, Hold, check_path, contend, elect,
                                        lock_czxid)
 from dsworkbook.realservers.servers import (INSTALL, RedisServer, ServerUnavailable, ZooKeeperServer, free_port,
@@ -33,5 +41,8 @@ __all__ = [
     "RedisLockServer", "FencingCounter", "NotLockOwner", "new_token", "RELEASE_SCRIPT", "EXTEND_SCRIPT",
     "Redlock", "Lease", "majority", "drift_allowance_ms", "redlock_decision",
     "contend", "elect", "lock_czxid", "check_path", "Hold", "ContentionResult", "ElectionResult",
-    "Storage", "Write", "PauseResult", "redis_pause_experiment", "zookeeper_pause_experiment",
+    "Storage", "Write", "PauseResult", "redis_pause_experiment", "zookeeper_pause_experiment", "ChildProcess",
+    "StreamKeys", "Entry", "StreamConsumer", "DEDUP_SCRIPT", "StreamCrash", "StreamRunResult", "crash_point",
+    "produce", "crash_consumer", "claim_stale", "pending_by_consumer", "recover", "stream_delivery_experiment",
+    "delivery_table",
 ]

@@ -24,22 +24,20 @@ stdout, client 2's by a direct call.
 
 from __future__ import annotations
 
-import json
-import os
-import queue
 import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dsworkbook.errors import ConfigError
+from dsworkbook.realservers.child import ChildProcess
 from dsworkbook.realservers.redis_lock import FencingCounter, check_ttl
 from dsworkbook.realservers.redlock import Redlock
 from dsworkbook.realservers.servers import RedisServer, ZooKeeperServer
+
+#: the module the paused client runs as, in its own process
+PAUSED_CLIENT = "dsworkbook.realservers.paused_client"
 
 __all__ = ["Write", "Storage", "PauseResult", "redis_pause_experiment", "zookeeper_pause_experiment"]
 
@@ -116,52 +114,6 @@ class PauseResult:
                 f"lost write: {self.lost_write}; final value {self.final_value!r}")
 
 
-class _Child:
-    """Client 1 in a child process: events read by a thread, SIGSTOP/SIGCONT, always reaped."""
-
-    def __init__(self, kind: str, cfg: dict) -> None:
-        self.events: list[tuple[str, dict]] = []
-        self._queue: queue.Queue = queue.Queue()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "dsworkbook.realservers.paused_client", kind,
-                                      json.dumps(cfg)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, env=env)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:  # type: ignore[union-attr]
-            name, _, data = line.strip().partition(" ")
-            self._queue.put((name, json.loads(data or "{}")))
-        self._queue.put(("eof", {}))
-
-    def expect(self, name: str, timeout: float = 15.0) -> dict:
-        """Wait for event ``name`` (collecting the others); raise if the child ends or stalls first."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                ev, data = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise TimeoutError(f"client 1 did not report {name!r} within {timeout} s") from None
-            self.events.append((ev, data))
-            if ev == name:
-                return data
-            if ev in ("eof", "failed"):
-                raise RuntimeError(f"client 1 ended before {name!r}: {self.events}")
-
-    def send(self, line: str) -> None:
-        self.proc.stdin.write(line + "\n")  # type: ignore[union-attr]
-        self.proc.stdin.flush()  # type: ignore[union-attr]
-
-    def signal(self, sig: int) -> None:
-        self.proc.send_signal(sig)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.kill()
-        self.proc.wait(timeout=10)
-
-
 def _check_servers(lock_servers: Sequence[RedisServer]) -> None:
     if len(lock_servers) < 1:
         raise ConfigError("the pause experiment needs at least one lock server (five in the lesson)")
@@ -177,8 +129,8 @@ def redis_pause_experiment(lock_servers: Sequence[RedisServer], token_server: Re
     fencing = FencingCounter(token_server.client()) if fenced else None
     second = Redlock.connect(ports, fencing=fencing, retry_count=1)
     storage = Storage(fenced)
-    child = _Child("redis", {"ports": ports, "fence_port": token_server.port if fenced else None,
-                             "ttl_ms": ttl_ms, "resource": resource, "value": "first"})
+    child = ChildProcess(PAUSED_CLIENT, "redis", {"ports": ports, "fence_port": token_server.port if fenced else None,
+                                                  "ttl_ms": ttl_ms, "resource": resource, "value": "first"})
     lease2 = None
     try:
         first = child.expect("acquired")
@@ -219,8 +171,8 @@ def zookeeper_pause_experiment(server: ZooKeeperServer, *, fenced: bool,
     storage = Storage(fenced)
     zk = KazooClient(hosts=server.hosts, timeout=5.0)
     zk.start(timeout=10)
-    child = _Child("zookeeper", {"hosts": server.hosts, "path": path, "session_timeout_s": session_timeout_s,
-                                 "value": "first", "fenced": fenced})
+    child = ChildProcess(PAUSED_CLIENT, "zookeeper", {"hosts": server.hosts, "path": path, "value": "first",
+                                                      "session_timeout_s": session_timeout_s, "fenced": fenced})
     lock2 = zk.Lock(path, identifier="second")
     got = False
     try:
