@@ -17,6 +17,7 @@
 ``dw.consensus``     Raft and Paxos (06, 07)
 ``dw.locks``         lock servers, Redlock, fencing tokens, lease locks, ordered locking (09)
 ``dw.coordination``  a ZooKeeper-like service and its recipes; elections; failure detection (10)
+``dw.messaging``     partitioned logs, consumer groups, broker queues, delivery guarantees (12)
 ===================  ======================================================================
 
 Submodules other than ``sim`` load on first use, so the command line starts quickly.
@@ -34,7 +35,7 @@ from dsworkbook.errors import ConfigError, DSWorkbookError, InvariantViolation, 
 __version__ = "0.1.0"
 
 _LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog", "checkers", "storage", "clocks", "crdt",
-         "consensus", "locks", "coordination")
+         "consensus", "locks", "coordination", "messaging")
 
 __all__ = ["sim", "errors", "source", "table", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
            "__version__", *_LAZY]

@@ -30,7 +30,7 @@ __all__ = ["COMMANDS", "CAMPAIGN_MODULES", "all_campaigns", "progress_bar", "pri
 
 #: Modules that register campaigns when imported.
 CAMPAIGN_MODULES = ("dsworkbook.consensus.fuzzing", "dsworkbook.storage.campaign", "dsworkbook.crdt.replication",
-                    "dsworkbook.locks", "dsworkbook.coordination")
+                    "dsworkbook.locks", "dsworkbook.coordination", "dsworkbook.messaging")
 
 
 def all_campaigns() -> dict[str, Campaign]:
@@ -58,7 +58,7 @@ def progress_bar(total: int, out: Any = None, width: int = 30) -> Callable[[int,
     return draw
 
 
-def print_report(report: FuzzReport, name: str, variant: str, out: Any = None) -> int:
+def print_report(report: FuzzReport, name: str, variant: str, out: Any = None, flag: str = "--variant") -> int:
     """Print the first violation (shrunk) and end with the campaign's line; return the exit code."""
     stream = out if out is not None else sys.stdout
     rate = report.seeds / max(report.seconds, 1e-9)
@@ -72,7 +72,7 @@ def print_report(report: FuzzReport, name: str, variant: str, out: Any = None) -
                   f"{first.shrunk.runs} runs to find):", file=stream)
             for line in first.shrunk.schedule.describe().splitlines():
                 print(f"    {line}", file=stream)
-    print(report.line(name if variant == "correct" else f"{name} --variant {variant}"), file=stream)
+    print(report.line(name if variant == "correct" else f"{name} {flag} {variant}"), file=stream)
     return 1 if report.violations else 0
 
 
@@ -83,8 +83,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         p = sub.add_parser(name, help=checks, description=f"{name}: {checks}")
         p.add_argument("--seeds", type=int, default=100, metavar="N", help="how many seeds (0..N-1; default 100)")
         also = "".join(f"; {alias} is {target}" for alias, target in camp.aliases.items())
-        p.add_argument("--variant", default="correct", choices=camp.variants + tuple(camp.aliases),
-                       help="the system, or one of its broken variants: " + ", ".join(camp.variants[1:]) + also)
+        flags = ("--variant",) if camp.variant_flag == "--variant" else (camp.variant_flag, "--variant")
+        p.add_argument(*flags, dest="variant", default="correct", choices=camp.variants + tuple(camp.aliases),
+                       metavar=flags[0].lstrip("-").upper(),
+                       help="the system (correct), or one of its broken variants: " + ", ".join(camp.variants[1:])
+                       + also)
         if camp.parallel:
             p.add_argument("--processes", type=int, default=None, metavar="P",
                            help="run seeds in P processes (default: 2 on a machine with 2+ cores)")
@@ -106,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
                       processes=processes if processes is not None else default_processes(),
                       shrink_first=not args.no_shrink, max_shrink_runs=args.shrink_runs,
                       on_seed=progress_bar(args.seeds), options=options)
-    return print_report(report, camp.name, args.variant)
+    return print_report(report, camp.name, args.variant, flag=camp.variant_flag)
 
 
 COMMANDS: dict[str, Command] = {

@@ -67,3 +67,13 @@ def test_bad_campaign_arguments_say_what_to_pass(capsys):
         main(["fuzz", "cp", "--variant", "nope"])
     with pytest.raises(ConfigError, match="first variant must be 'correct'"):
         register_campaign(Campaign("zz", "nothing", lambda *a, **k: FuzzReport(), ("broken",)))
+
+
+def test_the_queue_campaign_names_its_variants_guarantees(capsys):
+    code = main(["fuzz", "queue", "--seeds", "20", "--guarantee", "at-most-once", "--processes", "1", "--no-shrink"])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("queue --guarantee at-most-once: 20 seeds, ") and code == 1, last
+    code = main(["fuzz", "queue", "--seeds", "20", "--guarantee", "effectively-once", "--processes", "1"])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == ("queue --guarantee effectively-once: 20 seeds, 0 violations, 20/20 made progress, "
+                    "first failing seed -, shrunk to - faults") and code == 0

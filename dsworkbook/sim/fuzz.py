@@ -185,6 +185,9 @@ class Campaign:
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)
     parallel: bool = False  # can split its seeds over processes
     aliases: dict[str, str] = field(default_factory=dict)  # another name -> the variant it runs ("fenced": "correct")
+    #: what the campaign's command line calls a variant, when "--variant" is not the natural word
+    #: ("--guarantee" for delivery guarantees); "--variant" works too
+    variant_flag: str = "--variant"
 
 
 _CAMPAIGNS: dict[str, Campaign] = {}
