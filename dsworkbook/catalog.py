@@ -147,9 +147,9 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("H04", "Rendezvous, jump and bounded-load hashing; Chord", "T11"),
     Concept("H05", "Range partitioning with split and merge; hot keys", "T11"),
     # T12 Message queues and delivery guarantees
-    Concept("Q11", "Partitioned log: topics, consumer groups, offsets", "T12"),
-    Concept("Q12", "Broker queue: acks, redelivery, dead letters", "T12"),
-    Concept("Q13", "At-most-once, at-least-once, effectively-once", "T12"),
+    Concept("Q11", "Partitioned log: topics, consumer groups, offsets", "T12", "dsworkbook.messaging.log"),
+    Concept("Q12", "Broker queue: acks, redelivery, dead letters", "T12", "dsworkbook.messaging.queue"),
+    Concept("Q13", "At-most-once, at-least-once, effectively-once", "T12", "dsworkbook.messaging.delivery"),
     # T13 Distributed transactions
     Concept("X01", "Two-phase commit with a write-ahead log", "T13"),
     Concept("X02", "Three-phase commit", "T13"),
