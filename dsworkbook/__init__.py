@@ -18,6 +18,7 @@
 ``dw.locks``         lock servers, Redlock, fencing tokens, lease locks, ordered locking (09)
 ``dw.coordination``  a ZooKeeper-like service and its recipes; elections; failure detection (10)
 ``dw.messaging``     partitioned logs, consumer groups, broker queues, delivery guarantees (12)
+``dw.transactions``  two- and three-phase commit, sagas, the outbox, isolation levels (13)
 ===================  ======================================================================
 
 Submodules other than ``sim`` load on first use, so the command line starts quickly.
@@ -35,7 +36,7 @@ from dsworkbook.errors import ConfigError, DSWorkbookError, InvariantViolation, 
 __version__ = "0.1.0"
 
 _LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog", "checkers", "storage", "clocks", "crdt",
-         "consensus", "locks", "coordination", "messaging")
+         "consensus", "locks", "coordination", "messaging", "transactions")
 
 __all__ = ["sim", "errors", "source", "table", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
            "__version__", *_LAZY]

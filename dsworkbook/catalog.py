@@ -151,11 +151,11 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("Q12", "Broker queue: acks, redelivery, dead letters", "T12", "dsworkbook.messaging.queue"),
     Concept("Q13", "At-most-once, at-least-once, effectively-once", "T12", "dsworkbook.messaging.delivery"),
     # T13 Distributed transactions
-    Concept("X01", "Two-phase commit with a write-ahead log", "T13"),
-    Concept("X02", "Three-phase commit", "T13"),
-    Concept("X03", "Sagas: orchestration, choreography, compensation", "T13"),
-    Concept("X04", "Transactional outbox", "T13"),
-    Concept("X05", "Isolation levels and their anomalies, simulated and on PostgreSQL", "T13"),
+    Concept("X01", "Two-phase commit with a write-ahead log", "T13", "dsworkbook.transactions.twophase"),
+    Concept("X02", "Three-phase commit", "T13", "dsworkbook.transactions.threephase"),
+    Concept("X03", "Sagas: orchestration, choreography, compensation", "T13", "dsworkbook.transactions.saga"),
+    Concept("X04", "Transactional outbox", "T13", "dsworkbook.transactions.outbox"),
+    Concept("X05", "Isolation levels and their anomalies, simulated and on PostgreSQL", "T13", "dsworkbook.transactions.isolation"),
     # T14 Multi-region and reliability patterns
     Concept("G01", "Routing policies and failover", "T14"),
     Concept("G02", "Active-active replication across regions", "T14"),

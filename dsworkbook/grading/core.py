@@ -499,7 +499,8 @@ def missing_server(ex: Exercise) -> str | None:
         return None
     from dsworkbook.realservers import servers as real
 
-    available = {"redis": real.redis_available, "zookeeper": real.zookeeper_available}
+    available = {"redis": real.redis_available, "zookeeper": real.zookeeper_available,
+                 "postgresql": real.postgres_available}
     for name in ex.servers:
         if not available[name]():
             hint = real.install_hint(name)

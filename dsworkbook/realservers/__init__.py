@@ -5,7 +5,8 @@
 ================  ==================================================================================
 module            what it holds
 ================  ==================================================================================
-``servers``       ``redis_servers(n)``, ``zookeeper_server()``: loopback servers started and stopped
+``servers``       ``redis_servers(n)``, ``zookeeper_server()``, ``postgres_server()``: loopback
+                  servers started and stopped
 ``redis_lock``    the single-instance lock on Redis (SET NX PX, compare-and-delete / -extend), INCR tokens
 ``redlock``       the Redlock client over N Redis servers and its pure decision arithmetic
 ``zk``            kazoo's Lock and Election recipes on a real ZooKeeper, the lock node's czxid
@@ -15,8 +16,8 @@ module            what it holds
 ``child``         a client in a child process, frozen or killed at an exact point of its work
 ================  ==================================================================================
 
-The servers come from the system's packages (Debian: ``redis-server``, ``zookeeper``); when one
-is missing, :func:`install_hint` says how to install it.
+The servers come from the system's packages (Debian: ``redis-server``, ``zookeeper``,
+``postgresql``); when one is missing, :func:`install_hint` says how to install it.
 """
 
 from dsworkbook.realservers.pause import (PauseResult, Storage, Write, redis_pause_experiment,
@@ -31,13 +32,14 @@ from dsworkbook.realservers.streams import (StreamCrash, StreamRunResult, claim_
                                             stream_delivery_experiment)
 from dsworkbook.realservers.zk import (ContentionResult, ElectionResult, Hold, check_path, contend, elect,
                                        lock_czxid)
-from dsworkbook.realservers.servers import (INSTALL, RedisServer, ServerUnavailable, ZooKeeperServer, free_port,
-                                            install_hint, redis_available, redis_servers, zookeeper_available,
-                                            zookeeper_server)
+from dsworkbook.realservers.servers import (INSTALL, PostgresServer, RedisServer, ServerUnavailable, ZooKeeperServer,
+                                            free_port, install_hint, postgres_available, postgres_server,
+                                            redis_available, redis_servers, zookeeper_available, zookeeper_server)
 
 __all__ = [
     "redis_servers", "zookeeper_server", "redis_available", "zookeeper_available", "install_hint",
     "free_port", "INSTALL", "RedisServer", "ZooKeeperServer", "ServerUnavailable",
+    "PostgresServer", "postgres_available", "postgres_server",
     "RedisLockServer", "FencingCounter", "NotLockOwner", "new_token", "RELEASE_SCRIPT", "EXTEND_SCRIPT",
     "Redlock", "Lease", "majority", "drift_allowance_ms", "redlock_decision",
     "contend", "elect", "lock_czxid", "check_path", "Hold", "ContentionResult", "ElectionResult",

@@ -1,4 +1,4 @@
-"""Real Redis and ZooKeeper servers on 127.0.0.1, started and always stopped.
+"""Real Redis, ZooKeeper and PostgreSQL servers on 127.0.0.1, started and always stopped.
 
 The simulation teaches with virtual time; these servers show the same lessons on software people
 run in production. Process management is left to mirakuru (an ``Executor`` starts a process in its
@@ -16,12 +16,27 @@ says *what* to run and *when it is ready*:
 ZooKeeper's session timeout is clamped by the server to [minSessionTimeout, 20 x tickTime]
 (ZooKeeper Programmer's Guide, "ZooKeeper Sessions"); with ``tickTime=200`` and
 ``minSessionTimeout=1000`` a client asking for 1 s gets 1 s, which keeps expiry experiments short.
+
+PostgreSQL gets a fresh cluster per server: ``initdb`` into the private directory (trust
+authentication, loopback TCP only, no Unix socket), then ``postgres`` in the foreground with
+``max_prepared_transactions`` above zero, because PREPARE TRANSACTION is refused when it is 0
+(PostgreSQL documentation, 20.4.2 "Resource Consumption: Memory", ``max_prepared_transactions``).
+Durability settings are off (``fsync``, ``synchronous_commit``, ``full_page_writes``): the cluster
+is thrown away, and the lessons it shows are about concurrency, not crash recovery of the disk.
+``initdb`` and ``postgres`` refuse to run as root (PostgreSQL documentation, 19.1 "The PostgreSQL
+User Account"); under root both run as the ``postgres`` system user that the distribution package
+creates, and every directory they touch is handed to that user. The server stops on SIGINT, the
+"fast shutdown" (19.5 "Shutting Down the Server"), which does not wait for clients to disconnect.
 """
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
+import signal
 import socket
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -36,6 +51,7 @@ __all__ = [
     "INSTALL", "ServerUnavailable", "RedisServer", "ZooKeeperServer",
     "redis_available", "zookeeper_available", "install_hint", "free_port",
     "redis_servers", "zookeeper_server", "four_letter_word",
+    "PostgresServer", "postgres_available", "postgres_server",
 ]
 
 HOST = "127.0.0.1"
@@ -48,7 +64,12 @@ INSTALL = {
     "zookeeper": ("sudo apt-get install zookeeper",
                   "macOS: brew install zookeeper; conda: conda install -c conda-forge zookeeper "
                   "(both need Java on PATH)"),
+    "postgresql": ("sudo apt-get install postgresql",
+                   "macOS: brew install postgresql@15; conda: conda install -c conda-forge postgresql"),
 }
+
+_PROGRAM = {"redis": "redis-server", "zookeeper": "ZooKeeper (and java)",
+            "postgresql": "PostgreSQL (initdb and postgres)"}
 
 
 class ServerUnavailable(ConfigError):
@@ -60,8 +81,11 @@ def install_hint(server: str) -> str:
     if server not in INSTALL:
         raise ConfigError(f"unknown server {server!r}; choose one of {sorted(INSTALL)}")
     command, others = INSTALL[server]
-    program = "redis-server" if server == "redis" else "ZooKeeper (and java)"
-    return f"{program} is not installed. Install it with: {command}   ({others})"
+    hint = f"{_PROGRAM[server]} is not installed. Install it with: {command}   ({others})"
+    if server == "postgresql" and _postgres_bin() is not None and _postgres_account() is None:
+        hint = ("PostgreSQL is installed but refuses to run as root, and there is no 'postgres' system user "
+                f"to run it as. Create it with: sudo adduser --system --group postgres   ({hint})")
+    return hint
 
 
 def redis_available() -> bool:
@@ -238,3 +262,118 @@ def zookeeper_server() -> Iterator[ZooKeeperServer]:
                                               stdin=None, stdout=log, stderr=log, expected_returncode=143))
         yield ZooKeeperServer(HOST, port, ex.process.pid, root)
 
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+def _postgres_bin() -> Path | None:
+    """The directory holding ``initdb`` and ``postgres``: on PATH, else Debian's newest version."""
+    on_path = [shutil.which("initdb"), shutil.which("postgres")]
+    if all(on_path):
+        return Path(on_path[0]).parent  # type: ignore[arg-type]
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                      key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)
+    for directory in versions:
+        if (directory / "initdb").exists() and (directory / "postgres").exists():
+            return directory
+    return None
+
+
+def _postgres_account() -> dict[str, object] | None:
+    """``Popen`` keywords that run a child as the server's user: {} unless root, None if impossible."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        pw = pwd.getpwnam("postgres")
+    except KeyError:
+        return None
+    return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+
+
+def postgres_available() -> bool:
+    """True when ``initdb`` and ``postgres`` are found and can run (as root: a ``postgres`` user exists)."""
+    return _postgres_bin() is not None and _postgres_account() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresServer:
+    """A running PostgreSQL cluster on 127.0.0.1; superuser ``postgres``, trust authentication."""
+
+    host: str
+    port: int
+    pid: int
+    data_dir: Path
+
+    def conninfo(self, dbname: str = "postgres") -> str:
+        """A libpq connection string for database ``dbname`` of this cluster."""
+        return f"host={self.host} port={self.port} user=postgres dbname={dbname} connect_timeout=5"
+
+    def connect(self, dbname: str = "postgres", *, autocommit: bool = True, **options: object):
+        """A psycopg 3 connection (``autocommit=True`` unless given, so BEGIN/COMMIT are explicit)."""
+        import psycopg
+
+        return psycopg.connect(self.conninfo(dbname), autocommit=autocommit, **options)  # type: ignore[arg-type]
+
+    def create_database(self, name: str) -> str:
+        """CREATE DATABASE ``name`` unless it exists; returns the name."""
+        from psycopg import sql
+
+        with self.connect() as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return name
+
+
+class _PostgresExecutor(Executor):
+    """Ready when a real client connection succeeds (a TCP accept comes before recovery ends)."""
+
+    def __init__(self, command: list[str], port: int, **kwargs: object) -> None:
+        super().__init__(command, **kwargs)  # type: ignore[arg-type]
+        self.port = port
+
+    def pre_start_check(self) -> bool:
+        try:
+            with socket.create_connection((HOST, self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def after_start_check(self) -> bool:
+        import psycopg
+
+        try:
+            with psycopg.connect(f"host={HOST} port={self.port} user=postgres dbname=postgres connect_timeout=1"):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+
+@contextmanager
+def postgres_server(max_prepared_transactions: int = 10) -> Iterator[PostgresServer]:
+    """initdb a private cluster, run ``postgres`` on a free loopback port; stop it and remove it on exit."""
+    if not isinstance(max_prepared_transactions, int) or isinstance(max_prepared_transactions, bool) \
+            or max_prepared_transactions < 0:
+        raise ConfigError(f"max_prepared_transactions must be a whole number >= 0, got {max_prepared_transactions!r}")
+    binaries, account = _postgres_bin(), _postgres_account()
+    if binaries is None or account is None:
+        raise ServerUnavailable(install_hint("postgresql"))
+    with ExitStack() as stack:
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dsw-postgres-")))
+        if account:                        # root: the server's user must own (and traverse) its directory
+            os.chown(root, account["user"], account["group"])  # type: ignore[arg-type]
+        data = root / "data"
+        subprocess.run([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                        "--no-sync", "--no-instructions"], check=True, cwd=root, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **account)  # type: ignore[arg-type]
+        port = free_port()
+        settings = {"listen_addresses": HOST, "port": str(port), "unix_socket_directories": "",
+                    "max_prepared_transactions": str(max_prepared_transactions), "fsync": "off",
+                    "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "40"}
+        command = [str(binaries / "postgres"), "-D", str(data)]
+        for name, value in settings.items():
+            command += ["-c", f"{name}={value}"]
+        log = stack.enter_context(_log_file(root))
+        ex = _start(stack, _PostgresExecutor(command, port, timeout=START_TIMEOUT, sleep=0.05, cwd=str(root),
+                                             stop_signal=signal.SIGINT, stdin=None, stdout=log, stderr=log,
+                                             expected_returncode=0, popen_kwargs=dict(account)))
+        yield PostgresServer(HOST, port, ex.process.pid, root)
