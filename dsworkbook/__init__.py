@@ -17,6 +17,8 @@
 ``dw.consensus``     Raft and Paxos (06, 07)
 ``dw.locks``         lock servers, Redlock, fencing tokens, lease locks, ordered locking (09)
 ``dw.coordination``  a ZooKeeper-like service and its recipes; elections; failure detection (10)
+``dw.partitioning``  consistent hashing, vnodes, preference lists, HRW/jump/bounded loads, Chord,
+                     range partitions and hot keys (11)
 ``dw.messaging``     partitioned logs, consumer groups, broker queues, delivery guarantees (12)
 ``dw.transactions``  two- and three-phase commit, sagas, the outbox, isolation levels (13)
 ===================  ======================================================================
@@ -36,7 +38,7 @@ from dsworkbook.errors import ConfigError, DSWorkbookError, InvariantViolation, 
 __version__ = "0.1.0"
 
 _LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog", "checkers", "storage", "clocks", "crdt",
-         "consensus", "locks", "coordination", "messaging", "transactions")
+         "consensus", "locks", "coordination", "messaging", "transactions", "partitioning")
 
 __all__ = ["sim", "errors", "source", "table", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
            "__version__", *_LAZY]

@@ -141,11 +141,11 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("Z03", "Bully, lease-based and Raft-based election", "T10", "dsworkbook.coordination.election"),
     Concept("Z04", "Failure detection and gossip", "T10", "dsworkbook.coordination.detection"),
     # T11 Partitioning and DHTs
-    Concept("H01", "Modulo hashing and the remap storm", "T11"),
-    Concept("H02", "Consistent hashing with virtual nodes", "T11"),
-    Concept("H03", "Replication on N distinct successors", "T11"),
-    Concept("H04", "Rendezvous, jump and bounded-load hashing; Chord", "T11"),
-    Concept("H05", "Range partitioning with split and merge; hot keys", "T11"),
+    Concept("H01", "Modulo hashing and the remap storm", "T11", "dsworkbook.partitioning.remap"),
+    Concept("H02", "Consistent hashing with virtual nodes", "T11", "dsworkbook.partitioning.ring"),
+    Concept("H03", "Replication on N distinct successors", "T11", "dsworkbook.partitioning.replication"),
+    Concept("H04", "Rendezvous, jump and bounded-load hashing; Chord", "T11", "dsworkbook.partitioning.alternatives"),
+    Concept("H05", "Range partitioning with split and merge; hot keys", "T11", "dsworkbook.partitioning.ranges"),
     # T12 Message queues and delivery guarantees
     Concept("Q11", "Partitioned log: topics, consumer groups, offsets", "T12", "dsworkbook.messaging.log"),
     Concept("Q12", "Broker queue: acks, redelivery, dead letters", "T12", "dsworkbook.messaging.queue"),
