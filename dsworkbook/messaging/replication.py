@@ -11,7 +11,8 @@ committed is the **high watermark** (HW), and consumers read only up to it ("onl
 messages are ever given out to the consumer"). A producer chooses ``acks`` (producer config):
 ``0`` no answer, ``1`` the leader's own append, ``all`` (``-1``) the whole ISR, and
 ``min_insync`` (topic config ``min.insync.replicas``) refuses ``acks=all`` writes while the ISR
-is smaller. When the leader fails, a new one is chosen **from the ISR** (no unclean election:
+is smaller (``NOT_ENOUGH_REPLICAS``), and answers ``NOT_ENOUGH_REPLICAS_AFTER_APPEND`` to one that
+was appended before the ISR shrank (the record stays; the producer retries). When the leader fails, a new one is chosen **from the ISR** (no unclean election:
 ``unclean.leader.election.enable=false``), so committed records survive. A record acknowledged
 with ``acks=1`` but not yet fetched is lost on failover (:func:`dsworkbook.messaging.producer.acks_failover_demo`).
 
@@ -195,6 +196,7 @@ class Broker(Node):
                 self.pending: list[tuple[int, str, int]] = []
                 self.pending_isr: tuple | None = None
             self.set_timer("lag", self.lag_max / 4)
+            self._advance()  # an ISR of the leader alone commits what it has at once
         else:
             self.cancel_timer("lag")
             self.set_timer("fetch", 0.0)
@@ -269,10 +271,14 @@ class Broker(Node):
             self.hw = hw
             keep = []
             for offset, src, req in self.pending:
-                if offset < hw:
-                    self.send(src, ProduceResult(req, offset))
-                else:
+                if offset >= hw:
                     keep.append((offset, src, req))
+                elif len(self.isr) < self.min_insync:
+                    # committed by an ISR smaller than min.insync.replicas: the record stays, the
+                    # producer is told it is not durable enough (Kafka's NOT_ENOUGH_REPLICAS_AFTER_APPEND)
+                    self.send(src, ProduceResult(req, None, "NOT_ENOUGH_REPLICAS_AFTER_APPEND"))
+                else:
+                    self.send(src, ProduceResult(req, offset))
             self.pending = keep
 
     # -- follower -----------------------------------------------------------------------------------------

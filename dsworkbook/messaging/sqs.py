@@ -152,12 +152,16 @@ class FifoQueue(SqsQueue):
         return msg_id
 
     def _eligible(self, now: float) -> list[SqsMessage]:
+        """The messages of every group with nothing in flight, group by group, each group in order.
+
+        A receive then takes as many messages of one group as it may before moving to the next:
+        ReceiveMessage on a FIFO queue "first attempts to return as many messages with the same
+        message group ID as possible" (API Reference, ReceiveMessage). While any message of a
+        group is in flight, none of that group is eligible.
+        """
         blocked = {m.group for m in self.messages if m.receipt is not None and m.visible_at > now}  # in flight
-        out, heads = [], set()
-        for m in self.messages:  # the first message of each unblocked group, in order
-            if m.group in blocked or m.group in heads:
-                continue
-            heads.add(m.group)
-            if m.visible_at <= now:
-                out.append(m)
-        return out
+        by_group: dict[Any, list[SqsMessage]] = {}
+        for m in self.messages:
+            if m.group not in blocked and m.visible_at <= now:
+                by_group.setdefault(m.group, []).append(m)
+        return [m for group in by_group.values() for m in group]

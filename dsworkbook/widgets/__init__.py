@@ -13,6 +13,7 @@ from dsworkbook.widgets.locks import LockUnderPressure, lock_panel
 from dsworkbook.widgets.network import NetworkPlayground, network_playground, ping_workload
 from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult
 from dsworkbook.widgets.paxos import PaxosDuel, paxos_duel
+from dsworkbook.widgets.queues import ConsumerGroupPanel, consumer_group_panel
 from dsworkbook.widgets.raft import RaftScope, raft_scope
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "PaxosDuel", "paxos_duel",  # 07
     "LockUnderPressure", "lock_panel",  # 09
     "DetectorPanel", "detector_panel",  # 10
+    "ConsumerGroupPanel", "consumer_group_panel",  # 12
 ]

@@ -105,14 +105,18 @@ def test_fifo_content_based_dedup_hashes_the_body():
     assert len(q) == 1
 
 
-def test_fifo_delivers_a_group_in_order_one_in_flight_at_a_time():
+def test_fifo_delivers_a_group_in_order_and_nothing_more_of_it_while_some_is_in_flight():
     q = FifoQueue(visibility_timeout=100)
-    for i, g in enumerate(["g1", "g1", "g2"]):
+    for i, g in enumerate(["g1", "g2", "g1", "g1"]):
         q.send(f"{g}-{i}", group=g, dedup_id=str(i))
-    got = q.receive(now=0, max_messages=10)
-    assert [m.body for m in got] == ["g1-0", "g2-2"]  # g1-1 waits for g1-0
+    got = q.receive(now=0, max_messages=2)  # as many of one group as possible, in order
+    assert [m.body for m in got] == ["g1-0", "g1-2"]
+    assert [m.body for m in q.receive(now=1, max_messages=10)] == ["g2-1"]  # g1-3 waits: g1 is in flight
+    assert q.receive(now=2, max_messages=10) == []
     q.delete(got[0].receipt)
-    assert [m.body for m in q.receive(now=1, max_messages=10)] == ["g1-1"]
+    assert q.receive(now=3, max_messages=10) == []  # g1-2 is still in flight
+    q.delete(got[1].receipt)
+    assert [m.body for m in q.receive(now=4, max_messages=10)] == ["g1-3"]
 
 
 def test_bad_sqs_input_is_refused():
