@@ -66,9 +66,9 @@ THEMES: dict[str, Theme] = {t.id: t for t in [
     Theme("T08", "Byzantine fault tolerance"),
     Theme("T09", "Distributed locks and leases", "notebooks/09_locks_and_leases.ipynb"),
     Theme("T10", "Coordination and leader election", "notebooks/10_coordination.ipynb"),
-    Theme("T11", "Partitioning and DHTs"),
+    Theme("T11", "Partitioning and DHTs", "notebooks/11_partitioning.ipynb"),
     Theme("T12", "Message queues and delivery guarantees", "notebooks/12_queues.ipynb"),
-    Theme("T13", "Distributed transactions"),
+    Theme("T13", "Distributed transactions", "notebooks/13_transactions.ipynb"),
     Theme("T14", "Multi-region and reliability patterns"),
     Theme("T15", "The interview framework", widget=False),
 ]}

@@ -30,8 +30,9 @@ from dsworkbook.transactions.isolation_model import (LEVELS, SCENARIOS, Abort, C
                                                      run_scenario)
 from dsworkbook.transactions.outbox import (OUTBOX_VARIANTS, CrashAt, OutboxCampaign, OutboxRun, outbox_campaign,
                                             outbox_sweep, run_outbox)
-from dsworkbook.transactions.postgres_2pc import CoordinatorLog, CrashDemo, PgParticipant, coordinator_crash_demo, \
-    prepared_xacts, recover
+from dsworkbook.transactions.postgres_2pc import (BridgeRun, CoordinatorLog, CrashDemo, PgBridge, PgParticipant,
+                                                 coordinator_crash_demo, prepared_xacts, recover,
+                                                 simulated_coordinator_crash)
 from dsworkbook.transactions.postgres_isolation import PostgresEngine, isolation_comparison, postgres_isolation_runs
 from dsworkbook.transactions.postgres_outbox import RelayRun, run_relays
 from dsworkbook.transactions.commit_campaign import COMMIT_VARIANTS, commit_run, commit_violation, fuzz_commit
@@ -57,5 +58,6 @@ __all__ = [
     "SerializationFailure", "check_level", "run_scenario", "MVStore", "anomaly_matrix", "isolation_runs",
     "isolation_table", "PostgresEngine", "isolation_comparison", "postgres_isolation_runs",
     "PgParticipant", "prepared_xacts", "CoordinatorLog", "recover", "CrashDemo", "coordinator_crash_demo",
+    "PgBridge", "BridgeRun", "simulated_coordinator_crash",
     "RelayRun", "run_relays",
 ]

@@ -12,9 +12,11 @@ from dsworkbook.widgets.crdt import ConflictPlayground, conflict_playground
 from dsworkbook.widgets.locks import LockUnderPressure, lock_panel
 from dsworkbook.widgets.network import NetworkPlayground, network_playground, ping_workload
 from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult
+from dsworkbook.widgets.partitioning import RingPanel, ring_panel
 from dsworkbook.widgets.paxos import PaxosDuel, paxos_duel
 from dsworkbook.widgets.queues import ConsumerGroupPanel, consumer_group_panel
 from dsworkbook.widgets.raft import RaftScope, raft_scope
+from dsworkbook.widgets.transactions import TransactionTimeline, transaction_panel
 
 __all__ = [
     "ExperimentPanel", "ExperimentResult",
@@ -27,5 +29,7 @@ __all__ = [
     "PaxosDuel", "paxos_duel",  # 07
     "LockUnderPressure", "lock_panel",  # 09
     "DetectorPanel", "detector_panel",  # 10
+    "RingPanel", "ring_panel",  # 11
     "ConsumerGroupPanel", "consumer_group_panel",  # 12
+    "TransactionTimeline", "transaction_panel",  # 13
 ]
