@@ -420,7 +420,10 @@ def same_everywhere(fn: Callable[..., T], *args: Any, input: Any = None, case: s
     process in real Python), the global ``random`` module's state and the wall clock; an answer
     that leans on any of them would disagree with itself on two machines. With ``salt_text``
     the strings inside ``args`` and ``kwargs`` are salted per world too (:func:`salted`), which
-    moves the iteration order of sets and dicts of strings. ``fn`` must build everything it
+    moves the iteration order of sets and dicts of strings. Salt only strings an answer treats as
+    opaque names (node ids, keys, step names): a salted string equals the plain one but hashes
+    differently, so a correct answer that looks a fixed word of the statement (``"done"``) up in a
+    set or dict of literals would not find it - leave such words plain. ``fn`` must build everything it
     returns afresh (a function of its arguments, or a whole simulation run); ``same`` compares
     the two results (``==`` by default). Returns the first result.
     """

@@ -1,0 +1,481 @@
+"""Right and plausible wrong answers to the T13 exercises, for proving the checks discriminate.
+
+``RIGHT[exercise_id]`` is a correct answer; ``WRONG[exercise_id]`` lists wrong ones, each with
+a comment naming the mistake it makes; ``ALSO_RIGHT`` holds other correct answers.
+tests/test_exercises.py and tests/test_grading_transactions.py run every one of them.
+"""
+
+from __future__ import annotations
+
+import random as _random
+from typing import Any
+
+from dsworkbook.transactions.twophase import Aborted, Participant, Prepared
+from tests.wrong_answers import Answer  # noqa: F401  (predictions use it)
+
+# -- 13-drill-participant ------------------------------------------------------------------------------------
+
+
+class NotesParticipant(Participant):
+    """The notes' participant, as the exercise notebook shows it: votes, then logs; commits on a timeout."""
+
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self.send(src, Prepared(txn, self.id))
+        self._log(txn, "prepared", locked_at=self.now())
+        self.persist(lock=txn)
+        self.set_timer(("uncertain", txn), self.query_every)
+
+    def on_timer(self, name):
+        kind, txn = name
+        if kind == "uncertain" and self.state(txn) == "prepared":
+            self._finish(txn, "committed")
+
+
+class SafeRight(NotesParticipant):
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.persist(lock=txn)
+        self.send(src, Prepared(txn, self.id))
+        self.set_timer(("uncertain", txn), self.query_every)
+
+    def on_timer(self, name):
+        kind, txn = name
+        if kind == "uncertain" and self.state(txn) == "prepared":
+            self._ask(txn)
+
+
+class SafeOnePersist(NotesParticipant):
+    """Right too: the record and the lock in one persist; asks by hand and re-arms the timer."""
+
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        rec = dict(self.storage.get(f"txn/{txn}", {}), state="prepared", locked_at=self.now())
+        self.persist(**{f"txn/{txn}": rec}, lock=txn)
+        self.set_timer(("uncertain", txn), self.query_every)
+        self.send(src, Prepared(txn, self.id))
+
+    def on_timer(self, name):
+        kind, txn = name
+        if kind != "uncertain" or self.state(txn) != "prepared":
+            return
+        self._ask(txn)
+
+
+class VoteBeforePersist(SafeRight):
+    # the notes' order: the yes vote leaves before the prepared record - a crash between them forgets the vote
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self.send(src, Prepared(txn, self.id))
+        self._log(txn, "prepared", locked_at=self.now())
+        self.persist(lock=txn)
+        self.set_timer(("uncertain", txn), self.query_every)
+
+
+class VoteBeforeLock(SafeRight):
+    # logs the record, votes, then persists the lock: a crash after the vote loses the lock of a prepared txn
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.send(src, Prepared(txn, self.id))
+        self.persist(lock=txn)
+        self.set_timer(("uncertain", txn), self.query_every)
+
+
+class CommitOnTimeout(SafeRight):
+    # the notes' 3PC "timeout": an uncertain participant commits on its own (presumed commit)
+    def on_timer(self, name):
+        kind, txn = name
+        if kind == "uncertain" and self.state(txn) == "prepared":
+            self._finish(txn, "committed")
+
+
+class AbortOnTimeout(SafeRight):
+    # aborts on its own after voting yes: the coordinator may already have committed
+    def on_timer(self, name):
+        kind, txn = name
+        if kind == "uncertain" and self.state(txn) == "prepared":
+            self._finish(txn, "aborted")
+
+
+class AsksOnce(SafeRight):
+    # asks once and never again: after a partition heals nobody answers a question that was lost
+    def on_timer(self, name):
+        kind, txn = name
+        if kind == "uncertain" and self.state(txn) == "prepared":
+            self.send(self.coordinator, __import__("dsworkbook").transactions.twophase.StatusQuery(txn, self.id))
+            if self.cooperative:
+                for o in self.others:
+                    self.send(o, __import__("dsworkbook").transactions.twophase.StatusQuery(txn, self.id))
+
+
+class AsksCoordinatorOnly(SafeRight):
+    # keeps asking, but only the coordinator: when it is gone for good, cooperative termination never happens
+    def on_timer(self, name):
+        kind, txn = name
+        if kind == "uncertain" and self.state(txn) == "prepared":
+            self.send(self.coordinator, __import__("dsworkbook").transactions.twophase.StatusQuery(txn, self.id))
+            self.set_timer(("uncertain", txn), self.query_every)
+
+
+class NoTimer(SafeRight):
+    # never arms the timer: waits for the coordinator forever
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.persist(lock=txn)
+        self.send(src, Prepared(txn, self.id))
+
+
+class NoLock(SafeRight):
+    # never takes the lock: votes yes for a second transaction while the first is still prepared
+    def _vote(self, src, txn):
+        if self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.send(src, Prepared(txn, self.id))
+        self.set_timer(("uncertain", txn), self.query_every)
+
+
+class VolatileLock(SafeRight):
+    # keeps the lock in memory: a restart forgets it while the prepared transaction still needs it
+    held: Any = None
+
+    def _vote(self, src, txn):
+        if self.held is not None and self.state(self.held) == "prepared" or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.held = txn
+        self.send(src, Prepared(txn, self.id))
+        self.set_timer(("uncertain", txn), self.query_every)
+
+
+class IgnoresNoProb(SafeRight):
+    # always votes yes when free: a participant that cannot do the work must be able to vote no
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.persist(lock=txn)
+        self.send(src, Prepared(txn, self.id))
+        self.set_timer(("uncertain", txn), self.query_every)
+
+
+class GlobalRandom(SafeRight):
+    # draws its no vote from the global random module: the run differs from one process to the next
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or _random.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.persist(lock=txn)
+        self.send(src, Prepared(txn, self.id))
+        self.set_timer(("uncertain", txn), self.query_every)
+
+
+class NoLockedAt(SafeRight):
+    # logs "prepared" without locked_at: the log does not show the yes vote or when the lock was taken
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared")
+        self.persist(lock=txn)
+        self.send(src, Prepared(txn, self.id))
+        self.set_timer(("uncertain", txn), self.query_every)
+
+
+class LockedBySameTxnOnly(SafeRight):
+    # compares the lock with the wrong thing: votes no only when the lock is held by this very transaction
+    def _vote(self, src, txn):
+        if self.storage.get("lock") == txn or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.persist(lock=txn)
+        self.send(src, Prepared(txn, self.id))
+        self.set_timer(("uncertain", txn), self.query_every)
+
+
+RIGHT: dict[str, Any] = {
+    "13-drill-participant": SafeRight,
+}
+
+ALSO_RIGHT: dict[str, list[Any]] = {
+    "13-drill-participant": [SafeOnePersist],
+}
+
+WRONG: dict[str, list[Any]] = {
+    "13-drill-participant": [
+        NotesParticipant,     # the notes as they are: vote before the log, commit on a timeout
+        VoteBeforePersist,    # the yes vote before the prepared record
+        VoteBeforeLock,       # the yes vote before the lock is durable
+        CommitOnTimeout,      # decides commit alone when the coordinator is silent
+        AbortOnTimeout,       # decides abort alone after voting yes
+        AsksOnce,             # asks once, never again
+        AsksCoordinatorOnly,  # no cooperative termination
+        NoTimer,              # never asks at all
+        NoLock,               # no lock: two prepared transactions at once
+        VolatileLock,         # a lock in memory, lost in a restart
+        IgnoresNoProb,        # never votes no
+        GlobalRandom,         # the global random module instead of self.rng
+        NoLockedAt,           # the prepared record lacks locked_at
+        LockedBySameTxnOnly,  # compares the lock with its own transaction
+    ],
+}
+
+# -- 13-design-flow ------------------------------------------------------------------------------------------
+
+RIGHT["13-design-flow"] = {"ledger": ("2pc", "commit-campaign"), "trip": ("saga", "saga-campaign"),
+                           "order-event": ("outbox", "outbox-campaign")}
+ALSO_RIGHT["13-design-flow"] = [
+    {"ledger": ("2pc", "commit-campaign"), "trip": ("saga", "lock-hold"),
+     "order-event": ("outbox", "dual-write-campaign")},
+]
+WRONG["13-design-flow"] = [
+    # a saga for the ledger: its first step is visible before a later one fails and it is undone
+    {"ledger": ("saga", "saga-campaign"), "trip": ("saga", "saga-campaign"), "order-event": ("outbox", "outbox-campaign")},
+    # an outbox for the ledger: the credit shows up after the debit committed, and nothing undoes it
+    {"ledger": ("outbox", "outbox-campaign"), "trip": ("saga", "saga-campaign"), "order-event": ("outbox", "outbox-campaign")},
+    # 2PC for the trip: partners offer no prepare, and locks are held for as long as the coordinator is down
+    {"ledger": ("2pc", "commit-campaign"), "trip": ("2pc", "commit-campaign"), "order-event": ("outbox", "outbox-campaign")},
+    # an outbox for the trip: nothing compensates the flight when the hotel fails
+    {"ledger": ("2pc", "commit-campaign"), "trip": ("outbox", "outbox-campaign"), "order-event": ("outbox", "outbox-campaign")},
+    # 2PC for the event: the broker is no participant; publishing after the commit is a dual write
+    {"ledger": ("2pc", "commit-campaign"), "trip": ("saga", "saga-campaign"), "order-event": ("2pc", "commit-campaign")},
+    # a saga for the event: a step that publishes after its commit is still a dual write
+    {"ledger": ("2pc", "commit-campaign"), "trip": ("saga", "saga-campaign"), "order-event": ("saga", "saga-campaign")},
+    # the right mechanism defended with another mechanism's experiment
+    {"ledger": ("2pc", "saga-campaign"), "trip": ("saga", "saga-campaign"), "order-event": ("outbox", "outbox-campaign")},
+    # lock-hold shows 2PC's weakness; it cannot defend 2PC for the ledger
+    {"ledger": ("2pc", "lock-hold"), "trip": ("saga", "saga-campaign"), "order-event": ("outbox", "outbox-campaign")},
+    # the trip defended with the outbox experiment
+    {"ledger": ("2pc", "commit-campaign"), "trip": ("saga", "outbox-campaign"), "order-event": ("outbox", "outbox-campaign")},
+    # a flow left out
+    {"ledger": ("2pc", "commit-campaign"), "trip": ("saga", "saga-campaign")},
+    # the mechanism alone, without an experiment
+    {"ledger": "2pc", "trip": "saga", "order-event": "outbox"},
+    # a list instead of a (mechanism, experiment) pair, and a misspelt mechanism
+    {"ledger": ("2PC", "commit-campaign"), "trip": ("saga", "saga-campaign"), "order-event": ("outbox", "outbox-campaign")},
+]
+
+# -- 13-compensation-plan ------------------------------------------------------------------------------------
+
+
+def _latest(log):
+    latest = {}
+    for step, event in log:
+        latest[step] = event
+    return latest
+
+
+def plan_right(steps, log):
+    latest = _latest(log)
+    return [s for s in reversed(steps) if latest.get(s) in ("done", "unknown")]
+
+
+def plan_right_loop(steps, log):
+    out = []
+    for i in range(len(steps) - 1, -1, -1):
+        events = [e for s, e in log if s == steps[i]]
+        if events and events[-1] in {"done", "unknown"}:
+            out.append(steps[i])
+    return out
+
+
+def plan_forward(steps, log):  # compensates in forward order (the seed notes' arrow read left to right)
+    latest = _latest(log)
+    return [s for s in steps if latest.get(s) in ("done", "unknown")]
+
+
+def plan_reverse_log(steps, log):  # reverse order of the log, not of the steps
+    latest, out = _latest(log), []
+    for s, _e in reversed(log):
+        if latest.get(s) in ("done", "unknown") and s not in out:
+            out.append(s)
+    return out
+
+
+def plan_skips_unknown(steps, log):  # a timed-out step is treated as never run
+    latest = _latest(log)
+    return [s for s in reversed(steps) if latest.get(s) == "done"]
+
+
+def plan_includes_failed(steps, log):  # compensates the failed step too
+    latest = _latest(log)
+    return [s for s in reversed(steps) if latest.get(s) in ("done", "unknown", "failed")]
+
+
+def plan_recompensates(steps, log):  # ignores "compensated": any step ever done is undone again
+    events = {}
+    for s, e in log:
+        events.setdefault(s, set()).add(e)
+    return [s for s in reversed(steps) if events.get(s, set()) & {"done", "unknown"}]
+
+
+def plan_duplicates(steps, log):  # one compensation per done record: duplicates refund twice
+    out = []
+    for s in reversed(steps):
+        events = [e for t, e in log if t == s]
+        if events and events[-1] in ("done", "unknown"):
+            out += [s] * max(1, events.count("done"))
+    return out
+
+
+def plan_first_event(steps, log):  # the first record decides, not the latest
+    first = {}
+    for s, e in log:
+        first.setdefault(s, e)
+    return [s for s in reversed(steps) if first.get(s) in ("done", "unknown")]
+
+
+def plan_sorted(steps, log):  # reverse alphabetical order of the names
+    latest = _latest(log)
+    return sorted((s for s in steps if latest.get(s) in ("done", "unknown")), reverse=True)
+
+
+def plan_set(steps, log):  # a set: order follows hash() of the names
+    latest = _latest(log)
+    return list({s for s in steps if latest.get(s) in ("done", "unknown")})
+
+
+def plan_before_failure(steps, log):  # every step listed before the first failed one, whatever the log says
+    latest = _latest(log)
+    failed = [i for i, s in enumerate(steps) if latest.get(s) == "failed"]
+    end = failed[0] if failed else len(steps)
+    return list(reversed(steps[:end]))
+
+
+RIGHT["13-compensation-plan"] = plan_right
+ALSO_RIGHT["13-compensation-plan"] = [plan_right_loop]
+WRONG["13-compensation-plan"] = [
+    plan_forward,          # forward order
+    plan_reverse_log,      # reverse log order, not reverse step order
+    plan_skips_unknown,    # a timed-out step may have run: it must be compensated
+    plan_includes_failed,  # a failed step did nothing
+    plan_recompensates,    # compensates an already compensated step again
+    plan_duplicates,       # one compensation per duplicate record
+    plan_first_event,      # the first record decides instead of the latest
+    plan_sorted,           # orders by name
+    plan_set,              # order from hash() of strings
+    plan_before_failure,   # derives the plan from the step list, not from the log
+]
+
+# -- 13-twophase-next ----------------------------------------------------------------------------------------
+
+from dsworkbook.transactions.model import (ABORTED, COMMITTED, CRASHED, DONE, INIT, PREPARED,  # noqa: E402
+                                           WORKING, TwoPhaseModel, _set)
+
+
+def _tp_next(self, s, bug=None):
+    rm, tm, tp, pm, dm, pc, am, ta = s
+    tm_may_act = tm != DONE if bug == "tm_acts_after_crash" else tm == INIT
+    if tm_may_act:
+        for i in range(self.n):
+            if pm >> i & 1 and (bug == "rcv_prepared_repeat" or not tp >> i & 1):
+                yield f"TMRcvPrepared(rm{i + 1})", (rm, tm, tp | 1 << i, pm, dm, pc, am, ta)
+        if tp == self.all or bug == "commit_without_all" and tp:
+            yield "TMCommit", (rm, DONE, tp, pm, dm | 1, pc, am, ta)
+        if bug != "no_tmabort" and not (bug == "abort_only_if_not_all" and tp == self.all):
+            yield "TMAbort", (rm, DONE, tp, pm, dm | 2, pc, am, ta)
+    if (self.crash or bug == "crash_ignores_flag") and (tm == INIT or bug == "crash_after_decision" and tm == DONE):
+        yield "TMCrash", (rm, CRASHED, tp, pm, dm, pc, am, ta)
+    for i, r in enumerate(rm):
+        if r == WORKING:
+            yield f"RMPrepare(rm{i + 1})", (_set(rm, i, PREPARED), tm, tp,
+                                            pm if bug == "prepare_no_msg" else pm | 1 << i, dm, pc, am, ta)
+        if r == WORKING or bug == "prepared_can_abort" and r == PREPARED:
+            yield f"RMChooseToAbort(rm{i + 1})", (_set(rm, i, ABORTED), tm, tp, pm, dm, pc, am, ta)
+        if dm & 1 and (bug != "rcv_commit_only_prepared" or r == PREPARED):
+            yield f"RMRcvCommitMsg(rm{i + 1})", (_set(rm, i, COMMITTED), tm, tp, pm, dm, pc, am, ta)
+        if dm & 2:
+            yield f"RMRcvAbortMsg(rm{i + 1})", (_set(rm, i, ABORTED), tm, tp, pm, dm, pc, am, ta)
+        if self.cooperative and (tm == CRASHED or bug == "learn_without_crash") and \
+                (r == PREPARED or bug == "learn_from_working" and r == WORKING):
+            for outcome in (COMMITTED, ABORTED):
+                if outcome in rm or bug == "learn_any_outcome":
+                    yield f"RMLearn(rm{i + 1})", (_set(rm, i, outcome), tm, tp, pm, dm, pc, am, ta)
+
+
+def _tp(bug):
+    class Wrong(TwoPhaseModel):
+        def next(self, s):
+            return _tp_next(self, s, bug)
+    Wrong.__name__ = Wrong.__qualname__ = f"TwoPhase_{bug}"
+    return Wrong
+
+
+class TwoPhaseRight(TwoPhaseModel):
+    def next(self, s):
+        return _tp_next(self, s)
+
+
+class TwoPhaseRightList(TwoPhaseModel):
+    def next(self, s):  # a list, in another order
+        return sorted(_tp_next(self, s), reverse=True)
+
+
+RIGHT["13-twophase-next"] = TwoPhaseRight
+ALSO_RIGHT["13-twophase-next"] = [TwoPhaseRightList]
+WRONG["13-twophase-next"] = [
+    _tp("commit_without_all"),        # TMCommit before every RM is in tmPrepared
+    _tp("no_tmabort"),                # the TM never aborts on its own
+    _tp("abort_only_if_not_all"),     # the TM may not abort once all are prepared (it may)
+    _tp("crash_after_decision"),      # TMCrash after the decision too (not modelled: invisible to RMs)
+    _tp("crash_ignores_flag"),        # TMCrash without crash=True
+    _tp("prepared_can_abort"),        # a prepared RM aborts on its own
+    _tp("rcv_commit_only_prepared"),  # only prepared RMs take the Commit message
+    _tp("learn_without_crash"),       # cooperative termination while the TM is alive
+    _tp("learn_from_working"),        # a working RM copies an outcome
+    _tp("learn_any_outcome"),         # an RM learns an outcome nobody has
+    _tp("prepare_no_msg"),            # RMPrepare does not put Prepared(rm) into msgs
+    _tp("rcv_prepared_repeat"),       # TMRcvPrepared for an RM already in tmPrepared
+    _tp("tm_acts_after_crash"),       # the crashed TM still commits or aborts
+]
+
+# -- 13-predict-isolation ------------------------------------------------------------------------------------
+
+_ISO = {"READ UNCOMMITTED": True, "READ COMMITTED": True, "REPEATABLE READ": False, "SERIALIZABLE": False}
+RIGHT["13-predict-isolation"] = Answer(_ISO, why="b")
+ALSO_RIGHT["13-predict-isolation"] = [Answer(dict(_ISO), why="(B)")]
+WRONG["13-predict-isolation"] = [
+    Answer(dict(_ISO, **{"REPEATABLE READ": True}), why="a"),          # only SERIALIZABLE prevents it
+    Answer(dict(_ISO, **{"READ COMMITTED": False}), why="b"),          # READ COMMITTED thought to be one snapshot
+    Answer({k: False for k in _ISO}, why="c"),                         # T1's read waits for T2's lock
+    Answer({k: True for k in _ISO}, why="a"),                          # every level shows it
+    Answer(dict(_ISO, **{"SERIALIZABLE": True}), why="b"),             # SERIALIZABLE thought not to cover reads
+    Answer(dict(_ISO), why="a"),                                       # the right table, the wrong reason
+    Answer(dict(_ISO), why="c"),                                       # the right table, locks as the reason
+    Answer(dict(_ISO), why="d"),                                       # the right table, aborts as the reason
+    Answer({"READ COMMITTED": True, "REPEATABLE READ": False, "SERIALIZABLE": False}, why="b"),  # a level left out
+    Answer(dict(_ISO, **{"READ UNCOMMITTED": "yes"}), why="b"),        # not a bool
+    Answer(dict(_ISO), why="e"),                                       # no such reason
+]
