@@ -31,7 +31,8 @@ __all__ = ["COMMANDS", "CAMPAIGN_MODULES", "all_campaigns", "progress_bar", "pri
 #: Modules that register campaigns when imported.
 CAMPAIGN_MODULES = ("dsworkbook.consensus.fuzzing", "dsworkbook.storage.campaign", "dsworkbook.crdt.replication",
                     "dsworkbook.locks", "dsworkbook.coordination", "dsworkbook.messaging",
-                    "dsworkbook.transactions", "dsworkbook.partitioning")
+                    "dsworkbook.transactions", "dsworkbook.partitioning",
+                    "dsworkbook.consensus.pbft")
 
 
 def all_campaigns() -> dict[str, Campaign]:

@@ -122,10 +122,10 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("P02", "Multi-Paxos, Fast Paxos and Flexible Paxos quorums", "T07", "dsworkbook.consensus.multipaxos"),
     Concept("P03", "Consensus properties, FLP, Raft vs Paxos", "T07", "dsworkbook.consensus.paxos"),
     # T08 Byzantine fault tolerance
-    Concept("B01", "PBFT normal case", "T08"),
-    Concept("B02", "PBFT checkpoints and view change", "T08"),
-    Concept("B03", "Byzantine quorums (n >= 3f+1)", "T08"),
-    Concept("B04", "Signed messages, equivocation, BFT state machine", "T08"),
+    Concept("B01", "PBFT normal case", "T08", "dsworkbook.consensus.pbft.replica"),
+    Concept("B02", "PBFT checkpoints and view change", "T08", "dsworkbook.consensus.pbft.viewchange"),
+    Concept("B03", "Byzantine quorums (n >= 3f+1)", "T08", "dsworkbook.consensus.pbft.quorums"),
+    Concept("B04", "Signed messages, equivocation, BFT state machine", "T08", "dsworkbook.consensus.pbft.crypto"),
     # T09 Distributed locks and leases
     Concept("L01", "Single-instance lock with expiry", "T09", "dsworkbook.locks.server"),
     Concept("L02", "Redlock", "T09", "dsworkbook.locks.redlock"),

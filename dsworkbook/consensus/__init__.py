@@ -1,4 +1,4 @@
-"""Consensus on the simulator: Raft (theme 06) and Paxos (theme 07).
+"""Consensus on the simulator: Raft (theme 06), Paxos (theme 07) and PBFT (theme 08).
 
 =====================  ==================================================================
 ``raft``               the Raft protocol: nodes, roles, elections, replication, commit
@@ -7,6 +7,7 @@
 ``paxos``              single-decree Paxos, duelling proposers, the consensus properties
 ``multipaxos``         Multi-Paxos with a stable leader; Fast Paxos quorums
 ``fuzzing``            seeded fault-schedule campaigns (``dsworkbook fuzz raft``)
+``pbft``               PBFT under Byzantine replicas: signed messages, checkpoints, view change
 =====================  ==================================================================
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("raft", "raft_invariants", "raft_kv", "paxos", "multipaxos", "fuzzing", "compare")
+_SUBMODULES = ("raft", "raft_invariants", "raft_kv", "paxos", "multipaxos", "fuzzing", "compare", "pbft")
 
 __all__ = list(_SUBMODULES)
 
