@@ -22,6 +22,9 @@ EXERCISES = {
     "13-compensation-plan": ("implement", {"X03"}),
     "13-twophase-next": ("implement", {"X01"}),
     "13-predict-isolation": ("predict", {"X05"}),
+    "13-drill-saga-undo": ("drill", {"X03"}),
+    "13-predict-commit-runs": ("predict", {"X01", "X02"}),
+    "13-anomaly-classifier": ("implement", {"X05"}),
 }
 
 
@@ -109,3 +112,68 @@ def test_a_stub_next_or_plan_is_not_attempted():
         grading.check("13-twophase-next", Stub)
     with pytest.raises(NotAttempted):
         grading.check("13-compensation-plan", plan)
+
+
+def test_the_saga_drill_catches_the_library_broken_compensation_in_its_campaign_runs_alone():
+    from dsworkbook.grading.transactions import drill_saga_undo as d
+    from dsworkbook.transactions.saga import SagaService
+
+    class Broken(SagaService):
+        def __init__(self, node_id, **kw):
+            super().__init__(node_id, bug="non_idempotent_compensation", **kw)
+
+    def bad(cls):
+        return [seed for seed in d.ORCHESTRATED_SEEDS
+                if any(d.once_violation(sim, n, f"{s}:{i}") for sim in [d.campaign_run(cls, seed, False)]
+                       for s in d.IDS for i, n in enumerate(d.SERVICES))]
+
+    assert bad(Broken) and not bad(SagaService)
+
+
+def test_the_saga_drill_repeats_a_do_that_fails_on_some_seeds_and_not_on_others():
+    from dsworkbook.grading.transactions import drill_saga_undo as d
+    from dsworkbook.transactions.saga import SagaService
+
+    firsts = set()
+    for seed in range(20, 28):
+        sc = d.Scenario("x", tuple((1 + 15 * i, "Do s1") for i in range(5)), 0.5, (), {}, None, None, "", seed=seed)
+        firsts.add(d.play(SagaService, sc)[1].replies[0])
+    assert firsts == {"Done s1:2", "Failed s1:2"}
+
+
+def test_a_stub_saga_service_is_not_attempted():
+    from dsworkbook.transactions.saga import SagaService
+
+    class Stub(SagaService):
+        def apply_do(self, msg, also=None):
+            raise NotImplementedError
+
+    with pytest.raises(NotAttempted):
+        grading.check("13-drill-saga-undo", Stub)
+
+
+def test_the_commit_runs_are_measured_by_running_and_one_reason_holds():
+    from dsworkbook.grading.transactions import predict_commit_runs as p
+
+    r = p.runs()
+    assert {n: run.end for n, run in r.items()} == {"2PC, coordinator crash": "blocked",
+                                                    "3PC, coordinator crash": "aborted",
+                                                    "2PC, partition": "committed", "3PC, partition": "split"}
+    assert all(set(run.before.values()) == {"prepared"} for run in r.values())  # every vote in when the fault struck
+    assert p.reasons_that_hold(r) == ["a"]
+    assert p.end_of({"rm1": "committed", "rm2": "prepared"}) == "blocked"
+    assert p.end_of({"rm1": "committed", "rm2": "aborted", "rm3": "prepared"}) == "split"
+
+
+def test_the_anomaly_histories_from_the_store_show_every_anomaly_and_the_canonical_scenarios_are_named():
+    from dsworkbook.grading.core import random_cases
+    from dsworkbook.grading.transactions import anomaly_classifier as a
+
+    seen = set()
+    for _case, (initial, history, _level) in random_cases(13, 300, a.mv_history):
+        seen |= a.anomalies(initial, history)
+    assert seen == set(a.NAMES)
+    named = {name: a.anomalies(initial, history) for name, initial, history in a.HAND}
+    assert named["the dirty read: T2 reads what T1 wrote, T1 aborts"] == {"dirty read"}
+    assert named["the write skew"] == {"write skew"} and named["the phantom"] == {"phantom"}
+    assert named["an uncommitted write equal to the committed value, read"] == set()

@@ -479,3 +479,456 @@ WRONG["13-predict-isolation"] = [
     Answer(dict(_ISO, **{"READ UNCOMMITTED": "yes"}), why="b"),        # not a bool
     Answer(dict(_ISO), why="e"),                                       # no such reason
 ]
+
+# -- 13-drill-saga-undo --------------------------------------------------------------------------------------
+
+from dsworkbook.transactions.saga import SagaService  # noqa: E402
+
+
+class NotesSagaService(SagaService):
+    """The notes' service, as the exercise notebook shows it: every Do and every Undo is applied."""
+
+    def apply_do(self, msg, also=None):
+        ok = self.rng.random() >= self.fail_prob
+        rec = self.record(msg.key)
+        self.persist(**{f"op/{msg.key}": dict(rec, do="ok" if ok else "failed", net=rec.get("net", 0) + ok)},
+                     **(also(ok) if also else {}))
+        return ok
+
+    def apply_undo(self, msg, also=None):
+        rec = self.record(msg.key)
+        self.persist(**{f"op/{msg.key}": dict(rec, undo=self.now(), net=rec.get("net", 0) - 1)}, **(also or {}))
+        return True
+
+
+class KeyedRight(NotesSagaService):
+    def apply_do(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "do" in rec:
+            return rec["do"] == "ok"
+        if "undo" in rec:
+            self.persist(**{f"op/{msg.key}": dict(rec, do="refused")}, **(also(False) if also else {}))
+            return False
+        ok = self.rng.random() >= self.fail_prob
+        self.persist(**{f"op/{msg.key}": dict(rec, do="ok" if ok else "failed", net=rec.get("net", 0) + ok)},
+                     **(also(ok) if also else {}))
+        return ok
+
+    def apply_undo(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "undo" in rec:
+            return False
+        net = rec.get("net", 0) - (1 if rec.get("do") == "ok" else 0)
+        self.persist(**{f"op/{msg.key}": dict(rec, undo=self.now(), net=net)}, **(also or {}))
+        return True
+
+
+class KeyedRightBuilt(NotesSagaService):
+    """Right too: the record built afresh, the owed records merged first."""
+
+    def apply_do(self, msg, also=None):
+        key = f"op/{msg.key}"
+        old = dict(self.storage.get(key, {}))
+        if old.get("do") is not None:
+            return old["do"] == "ok"
+        if old.get("undo") is not None:
+            ok, outcome, net = False, "refused", old.get("net", 0)
+        else:
+            ok = self.rng.random() >= self.fail_prob
+            outcome, net = ("ok", 1) if ok else ("failed", 0)
+        writes = dict(also(ok)) if also is not None else {}
+        old.update(do=outcome, net=net)
+        writes[key] = old
+        self.persist(**writes)
+        return ok
+
+    def apply_undo(self, msg, also=None):
+        key = f"op/{msg.key}"
+        old = dict(self.storage.get(key, {}))
+        if old.get("undo") is not None:
+            return False
+        old["undo"] = self.now()
+        old["net"] = 0
+        writes = dict(also or {})
+        writes[key] = old
+        self.persist(**writes)
+        return True
+
+
+class DoKeyedOnly(KeyedRight):
+    # the Do is deduplicated but the compensation is not: a duplicated Undo refunds twice
+    def apply_undo(self, msg, also=None):
+        return NotesSagaService.apply_undo(self, msg, also)
+
+
+class UndoKeyedOnly(KeyedRight):
+    # the compensation is deduplicated but the step is not: a duplicated Do charges twice
+    def apply_do(self, msg, also=None):
+        return NotesSagaService.apply_do(self, msg, also)
+
+
+class LateDoApplied(KeyedRight):
+    # an Undo recorded before its Do does not stop the late Do: applied after it was undone
+    def apply_do(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "do" in rec:
+            return rec["do"] == "ok"
+        ok = self.rng.random() >= self.fail_prob
+        self.persist(**{f"op/{msg.key}": dict(rec, do="ok" if ok else "failed", net=rec.get("net", 0) + ok)},
+                     **(also(ok) if also else {}))
+        return ok
+
+
+class EarlyUndoIgnored(KeyedRight):
+    # an Undo for a step not seen yet does nothing and records nothing: the late Do then applies
+    def apply_undo(self, msg, also=None):
+        if "do" not in self.record(msg.key):
+            return False
+        return super().apply_undo(msg, also)
+
+
+class RefundsFailedStep(KeyedRight):
+    # the compensation of a step that failed (or was refused) still refunds: net -1
+    def apply_undo(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "undo" in rec:
+            return False
+        self.persist(**{f"op/{msg.key}": dict(rec, undo=self.now(), net=rec.get("net", 0) - 1)}, **(also or {}))
+        return True
+
+
+class DedupInMemory(NotesSagaService):
+    # the keys seen are kept in an attribute, lost in a crash: the retry after a restart applies again
+    def _seen(self):
+        if not hasattr(self, "_keys"):
+            self._keys = {}
+        return self._keys
+
+    def apply_do(self, msg, also=None):
+        seen = self._seen()
+        if ("do", msg.key) in seen:
+            return seen[("do", msg.key)]
+        if ("undo", msg.key) in seen:
+            seen[("do", msg.key)] = False
+            return False
+        ok = super().apply_do(msg, also)
+        seen[("do", msg.key)] = ok
+        return ok
+
+    def apply_undo(self, msg, also=None):
+        seen = self._seen()
+        if ("undo", msg.key) in seen:
+            return False
+        seen[("undo", msg.key)] = True
+        rec = self.record(msg.key)
+        net = rec.get("net", 0) - (1 if rec.get("do") == "ok" else 0)
+        self.persist(**{f"op/{msg.key}": dict(rec, undo=self.now(), net=net)}, **(also or {}))
+        return True
+
+
+class RedrawsFailure(KeyedRight):
+    # a repeat of a failed step is tried again: the retry may succeed after the saga moved on
+    def apply_do(self, msg, also=None):
+        rec = self.record(msg.key)
+        if rec.get("do") == "ok":
+            return True
+        if "undo" in rec:
+            if rec.get("do") != "refused":
+                self.persist(**{f"op/{msg.key}": dict(rec, do="refused")}, **(also(False) if also else {}))
+            return False
+        ok = self.rng.random() >= self.fail_prob
+        self.persist(**{f"op/{msg.key}": dict(rec, do="ok" if ok else "failed", net=rec.get("net", 0) + ok)},
+                     **(also(ok) if also else {}))
+        return ok
+
+
+class KeyByStep(KeyedRight):
+    # the record is keyed by the step index, not the idempotency key: two sagas share one record
+    def record(self, key):
+        return self.storage.get(f"op/{key.split(':')[-1]}", {})
+
+    def apply_do(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "do" in rec:
+            return rec["do"] == "ok"
+        ok = self.rng.random() >= self.fail_prob
+        self.persist(**{f"op/{msg.step}": dict(rec, do="ok" if ok else "failed", net=rec.get("net", 0) + ok)},
+                     **(also(ok) if also else {}))
+        return ok
+
+
+class RefusedAnsweredDone(KeyedRight):
+    # a refused late step is answered as applied (only "failed" counts as a failure)
+    def apply_do(self, msg, also=None):
+        super().apply_do(msg, also)
+        return self.record(msg.key).get("do") != "failed"
+
+
+class UndoAlwaysTrue(KeyedRight):
+    # apply_undo says it compensated now on every copy of the Undo
+    def apply_undo(self, msg, also=None):
+        super().apply_undo(msg, also)
+        return True
+
+
+class DropsAlso(KeyedRight):
+    # the choreography's owed event is not written with the record: the next service never hears of it
+    def apply_do(self, msg, also=None):
+        return super().apply_do(msg, None)
+
+    def apply_undo(self, msg, also=None):
+        return super().apply_undo(msg, None)
+
+
+class NetNotDecremented(KeyedRight):
+    # the compensation is recorded but the step's effect stays: net 1 after an Undo
+    def apply_undo(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "undo" in rec:
+            return False
+        self.persist(**{f"op/{msg.key}": dict(rec, undo=self.now())}, **(also or {}))
+        return True
+
+
+class GlobalRandomSaga(KeyedRight):
+    # the step's failure drawn from the global random module, not self.rng
+    def apply_do(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "do" in rec:
+            return rec["do"] == "ok"
+        if "undo" in rec:
+            self.persist(**{f"op/{msg.key}": dict(rec, do="refused")}, **(also(False) if also else {}))
+            return False
+        ok = _random.random() >= self.fail_prob
+        self.persist(**{f"op/{msg.key}": dict(rec, do="ok" if ok else "failed", net=rec.get("net", 0) + ok)},
+                     **(also(ok) if also else {}))
+        return ok
+
+
+class PersistAfterAnswerUndo(KeyedRight):
+    # the Undo's key is checked against the record, but a refused late Do is not recorded: a second copy is applied
+    def apply_do(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "do" in rec:
+            return rec["do"] == "ok"
+        if "undo" in rec and not rec.get("blocked_once"):
+            self.persist(**{f"op/{msg.key}": dict(rec, blocked_once=True)}, **(also(False) if also else {}))
+            return False
+        ok = self.rng.random() >= self.fail_prob
+        self.persist(**{f"op/{msg.key}": dict(rec, do="ok" if ok else "failed", net=rec.get("net", 0) + ok)},
+                     **(also(ok) if also else {}))
+        return ok
+
+
+RIGHT["13-drill-saga-undo"] = KeyedRight
+ALSO_RIGHT["13-drill-saga-undo"] = [KeyedRightBuilt, SagaService]
+WRONG["13-drill-saga-undo"] = [
+    NotesSagaService,        # the notes as they are: every Do and every Undo applied, no key
+    DoKeyedOnly,             # a duplicated Undo refunds twice
+    UndoKeyedOnly,           # a duplicated Do charges twice
+    LateDoApplied,           # a Do that arrives after its Undo is applied
+    EarlyUndoIgnored,        # an Undo before its Do is not recorded, so the late Do applies
+    RefundsFailedStep,       # the compensation of a failed step refunds anyway
+    DedupInMemory,           # the keys seen live in memory: a crash forgets them
+    RedrawsFailure,          # a failed step is tried again on a repeat
+    KeyByStep,               # one record per step index: two sagas collide
+    RefusedAnsweredDone,     # a refused step answered Done
+    UndoAlwaysTrue,          # every copy of the Undo reported as compensated now
+    DropsAlso,               # the choreography's owed event never written
+    NetNotDecremented,       # compensation recorded, effect not undone
+    GlobalRandomSaga,        # the global random module
+    PersistAfterAnswerUndo,  # the late Do refused once, the next copy applied
+]
+
+# -- 13-predict-commit-runs ----------------------------------------------------------------------------------
+
+_RUNS = {"2PC, coordinator crash": "blocked", "3PC, coordinator crash": "aborted", "2PC, partition": "committed",
+         "3PC, partition": "split"}
+RIGHT["13-predict-commit-runs"] = Answer(_RUNS, why="a")
+ALSO_RIGHT["13-predict-commit-runs"] = [Answer(dict(_RUNS), why=" (A) ")]
+WRONG["13-predict-commit-runs"] = [
+    Answer(dict(_RUNS, **{"3PC, coordinator crash": "committed"}), why="a"),  # every vote was yes, so 3PC commits
+    Answer(dict(_RUNS, **{"2PC, coordinator crash": "aborted"}), why="c"),    # cooperative termination aborts
+    Answer(dict(_RUNS, **{"2PC, coordinator crash": "committed"}), why="a"),  # a timeout commits (the notes' fix)
+    Answer(dict(_RUNS, **{"2PC, partition": "split"}), why="d"),              # the notes: 2PC is split by partitions
+    Answer(dict(_RUNS, **{"2PC, partition": "blocked"}), why="a"),            # forgets that the partition heals
+    Answer(dict(_RUNS, **{"3PC, partition": "committed"}), why="a"),          # 3PC thought safe under partitions
+    Answer(dict(_RUNS, **{"3PC, partition": "blocked"}), why="a"),            # 3PC thought to wait like 2PC
+    Answer(dict(_RUNS, **{"3PC, coordinator crash": "blocked"}), why="c"),    # both crash runs thought blocked
+    Answer(dict(_RUNS), why="b"),                                             # the right ends, the wrong reason
+    Answer(dict(_RUNS), why="c"),                                             # the right ends, cooperation as reason
+    Answer(dict(_RUNS), why="d"),                                             # the right ends, timeouts as reason
+    Answer({k: v for k, v in _RUNS.items() if k != "2PC, partition"}, why="a"),  # a run left out
+    Answer(dict(_RUNS, **{"3PC, partition": "inconsistent"}), why="a"),       # not one of the four words
+]
+
+# -- 13-anomaly-classifier -----------------------------------------------------------------------------------
+
+from dsworkbook.grading.transactions.anomaly_classifier import anomalies as _anomalies  # noqa: E402
+from dsworkbook.transactions.isolation_model import Abort as _Abort, Commit as _Commit, Count as _Count  # noqa: E402
+from dsworkbook.transactions.isolation_model import Insert as _Insert, Read as _Read, Write as _Write  # noqa: E402
+
+
+def anomalies_right(initial, history):
+    return _anomalies(initial, history)
+
+
+def anomalies_right_list(initial, history):
+    return sorted(_anomalies(initial, history))  # a list is accepted too
+
+
+def _but(name, flagged):
+    """The reference with ``name`` decided by ``flagged(initial, history)`` instead."""
+    def answer(initial, history):
+        found = _anomalies(initial, history) - {name}
+        return found | ({name} if flagged(initial, history) else set())
+    return answer
+
+
+def _dirty_syntactic(initial, history):
+    # any read of a key another transaction has written and not ended - whatever the read returned
+    pending = {}
+    for step, _v in history:
+        if isinstance(step, _Write | _Insert):
+            pending.setdefault(step.txn, set()).add(step.key)
+        elif isinstance(step, _Commit | _Abort):
+            pending.pop(step.txn, None)
+        elif isinstance(step, _Read) and any(u != step.txn and step.key in ks for u, ks in pending.items()):
+            return True
+    return False
+
+
+def _dirty_abort_only(initial, history):
+    # only a read of a value whose writer later aborted (A1) counts
+    aborted = {s.txn for s, _ in history if isinstance(s, _Abort)}
+    kept = [(s, v) for s, v in history if not isinstance(s, _Abort)]
+    return "dirty read" in _anomalies(initial, history) and bool(aborted) and bool(kept)
+
+
+def _dirty_any_value(initial, history):
+    # the value matches the other's pending write; equal to the committed value or not
+    pending = {}
+    for step, v in history:
+        if isinstance(step, _Write | _Insert):
+            pending.setdefault(step.txn, {})[step.key] = v
+        elif isinstance(step, _Commit | _Abort):
+            pending.pop(step.txn, None)
+        elif isinstance(step, _Read) and any(u != step.txn and ks.get(step.key, object()) == v
+                                             for u, ks in pending.items()):
+            return True
+    return False
+
+
+def _dirty_ever_written(initial, history):
+    # a read of any value the other ever wrote, even after it committed or aborted
+    written = {}
+    for step, v in history:
+        if isinstance(step, _Write | _Insert):
+            written.setdefault(step.txn, {})[step.key] = v
+        elif isinstance(step, _Read) and any(u != step.txn and ks.get(step.key, object()) == v
+                                             and v != initial.get(step.key) for u, ks in written.items()):
+            return True
+    return False
+
+
+def _nonrepeatable_own_writes(initial, history):
+    # two different reads of a key, even when the transaction wrote the key in between
+    first = {}
+    for step, v in history:
+        if isinstance(step, _Read):
+            k = (step.txn, step.key)
+            if k in first and first[k] != v:
+                return True
+            first.setdefault(k, v)
+    return False
+
+
+def _nonrepeatable_first_last(initial, history):
+    # compares only the first and the last read of a key
+    reads = {}
+    for step, v in history:
+        if isinstance(step, _Read):
+            reads.setdefault((step.txn, step.key), []).append(v)
+        elif isinstance(step, _Write):
+            reads.pop((step.txn, step.key), None)
+    return any(len(vs) > 1 and vs[0] != vs[-1] for vs in reads.values())
+
+
+def _phantom_own_inserts(initial, history):
+    # two different counts, even around the transaction's own insert
+    counts = {}
+    for step, v in history:
+        if isinstance(step, _Count):
+            if step.txn in counts and counts[step.txn] != v:
+                return True
+            counts.setdefault(step.txn, v)
+    return False
+
+
+def _lost_no_commit_needed(initial, history):
+    # r_T[x] .. w_U[x] .. w_T[x] without asking who committed
+    for i, (a, _) in enumerate(history):
+        if not isinstance(a, _Read):
+            continue
+        for j in range(i + 1, len(history)):
+            b = history[j][0]
+            if isinstance(b, _Write) and b.txn != a.txn and b.key == a.key:
+                if any(isinstance(c, _Write) and c.txn == a.txn and c.key == a.key for c, _ in history[j + 1:]):
+                    return True
+    return False
+
+
+def _lost_any_order(initial, history):
+    # both read x and both wrote x and both committed, in any order
+    commits = {s.txn for s, _ in history if isinstance(s, _Commit)}
+    for key in "xyzw":
+        rw = [t for t in ("T1", "T2") if any(isinstance(s, _Read) and s.txn == t and s.key == key for s, _ in history)
+              and any(isinstance(s, _Write) and s.txn == t and s.key == key for s, _ in history)]
+        if len(rw) == 2 and set(rw) <= commits:
+            return True
+    return False
+
+
+def _skew_same_key(initial, history):
+    # write skew allowing x == y: counts every lost update too
+    found = "write skew" in _anomalies(initial, history)
+    return found or "lost update" in _anomalies(initial, history)
+
+
+def _skew_no_commit(initial, history):
+    # write skew without asking that both committed
+    done = [(s, v) for s, v in history if not isinstance(s, _Abort)]
+    done += [(_Commit(t), None) for t in ("T1", "T2")]
+    return "write skew" in _anomalies(initial, done)
+
+
+def anomalies_count_as_read(initial, history):
+    # a Count treated as a Read of a key named "*": count changes reported as non-repeatable reads
+    moved = [(_Read(s.txn, "*", "n"), v) if isinstance(s, _Count) else (s, v) for s, v in history]
+    return _anomalies(initial, moved) - {"phantom"} | ({"non-repeatable read"} if "phantom" in
+                                                       _anomalies(initial, history) else set())
+
+
+def anomalies_misspelt(initial, history):
+    # "lost-update" and "non repeatable read": not the statement's names
+    names = {"lost update": "lost-update", "non-repeatable read": "non repeatable read"}
+    return {names.get(n, n) for n in _anomalies(initial, history)}
+
+
+RIGHT["13-anomaly-classifier"] = anomalies_right
+ALSO_RIGHT["13-anomaly-classifier"] = [anomalies_right_list]
+WRONG["13-anomaly-classifier"] = [
+    _but("dirty read", _dirty_syntactic),            # P1 read as "a read during the other's write", any value
+    _but("dirty read", _dirty_abort_only),           # only A1: the writer must abort
+    _but("dirty read", _dirty_any_value),            # an uncommitted write equal to the committed value counted
+    _but("dirty read", _dirty_ever_written),         # values of writers that already ended counted
+    _but("non-repeatable read", _nonrepeatable_own_writes),  # a change by one's own write counted
+    _but("non-repeatable read", _nonrepeatable_first_last),  # only the first and the last read compared
+    _but("phantom", _phantom_own_inserts),           # a count changed by one's own insert counted
+    _but("lost update", _lost_no_commit_needed),     # a lost update without both commits
+    _but("lost update", _lost_any_order),            # both read and wrote x, order ignored
+    _but("write skew", _skew_same_key),              # x == y allowed: a lost update is a write skew too
+    _but("write skew", _skew_no_commit),             # an aborted transaction's write skew counted
+    anomalies_count_as_read,                         # a phantom reported as a non-repeatable read
+    anomalies_misspelt,                              # names spelt otherwise
+]

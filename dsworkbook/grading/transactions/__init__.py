@@ -23,6 +23,12 @@ The design exercise runs each chosen mechanism under its flow's faults and check
                                         every reachable state of 14 models (288 / 8,832 states)
 ``13-predict-isolation``    predict     a transfer between an audit's two reads at four levels, and why;
                                         truth from running the interleaving on the multi-version store
+``13-drill-saga-undo``      drill       ``KeyedSagaService``: a step and its compensation once per key, a late
+                                        step refused; hand-driven duplicates and crashes, then the saga campaign
+``13-predict-commit-runs``  predict     2PC and 3PC, four participants, under a coordinator crash and under a
+                                        partition: committed, aborted, blocked or split, and why; truth by running
+``13-anomaly-classifier``   implement   the anomalies (P1, P2, P3, P4, A5B) of a two-transaction history, by the
+                                        stated rules; hand cases and 600 random histories (half run on MVStore)
 ==========================  ==========  ==================================================================
 """
 
@@ -41,3 +47,12 @@ __all__ += ["grade_twophase_next"]
 from dsworkbook.grading.transactions.predict_isolation import grade_predict_isolation
 
 __all__ += ["grade_predict_isolation"]
+from dsworkbook.grading.transactions.drill_saga_undo import grade_drill_saga_undo
+
+__all__ += ["grade_drill_saga_undo"]
+from dsworkbook.grading.transactions.predict_commit_runs import grade_predict_commit_runs
+
+__all__ += ["grade_predict_commit_runs"]
+from dsworkbook.grading.transactions.anomaly_classifier import grade_anomaly_classifier
+
+__all__ += ["grade_anomaly_classifier"]
