@@ -355,18 +355,15 @@ def deadlocked_right_peel(waits_for):
             if pending[w] == 0:
                 free.append(w)
     stuck = nodes - done
-    # on a cycle: stuck and reaches itself through stuck nodes only
+    # on a cycle: a strongly connected component of the stuck nodes with an edge inside it
+    import networkx as nx
+
+    g = nx.DiGraph((t, h) for t in stuck for h in out[t] if h in stuck)
+    g.add_nodes_from(stuck)
     on = set()
-    for t in stuck:
-        seen, todo = set(), [h for h in out[t] if h in stuck]
-        while todo:
-            x = todo.pop()
-            if x == t:
-                on.add(t)
-                break
-            if x not in seen:
-                seen.add(x)
-                todo.extend(h for h in out[x] if h in stuck)
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) > 1 or any(t in out[t] for t in comp):
+            on |= comp
     return on, stuck
 
 
