@@ -63,7 +63,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in [
     Theme("T05", "Conflict resolution and CRDTs", "notebooks/05_crdts.ipynb"),
     Theme("T06", "Consensus: Raft", "notebooks/06_raft.ipynb"),
     Theme("T07", "Consensus: Paxos", "notebooks/07_paxos.ipynb"),
-    Theme("T08", "Byzantine fault tolerance"),
+    Theme("T08", "Byzantine fault tolerance", "notebooks/08_byzantine.ipynb"),
     Theme("T09", "Distributed locks and leases", "notebooks/09_locks_and_leases.ipynb"),
     Theme("T10", "Coordination and leader election", "notebooks/10_coordination.ipynb"),
     Theme("T11", "Partitioning and DHTs", "notebooks/11_partitioning.ipynb"),

@@ -4,6 +4,7 @@ Every theme's widget subclasses :class:`ExperimentPanel` (controls -> compute ->
 and diagram); notebooks display them with ``dw.widgets.<name>(...)``.
 """
 
+from dsworkbook.widgets.byzantine import PbftPanel, pbft_panel
 from dsworkbook.widgets.cap import CapScorecard, cap_scorecard
 from dsworkbook.widgets.clocks import ClockDiagramPanel, clock_diagram
 from dsworkbook.widgets.coordination import DetectorPanel, detector_panel
@@ -27,6 +28,7 @@ __all__ = [
     "ConflictPlayground", "conflict_playground",  # 05
     "RaftScope", "raft_scope",  # 06
     "PaxosDuel", "paxos_duel",  # 07
+    "PbftPanel", "pbft_panel",  # 08
     "LockUnderPressure", "lock_panel",  # 09
     "DetectorPanel", "detector_panel",  # 10
     "RingPanel", "ring_panel",  # 11

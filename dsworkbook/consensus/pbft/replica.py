@@ -48,14 +48,21 @@ __all__ = ["Replica", "Thresholds", "execute_op", "state_digest"]
 
 
 class Thresholds:
-    """How many matching messages each certificate needs (§4.2-4.4); n >= 3f+1 is checked by the caller."""
+    """How many matching messages each certificate needs (§4.2-4.4); n >= 3f+1 is checked by the caller.
+
+    The paper takes n = 3f+1, where a quorum is 2f+1. With more replicas a quorum must still make
+    any two quorums share f+1 replicas (so at least one honest one): ceil((n+f+1)/2) of them
+    (Malkhi and Reiter, "Byzantine Quorum Systems", 1998), which is 2f+1 again at n = 3f+1. A fixed
+    2f+1 with n > 3f+1 would let two quorums share f replicas, all of them traitors.
+    """
 
     def __init__(self, n: int, f: int) -> None:
         self.n, self.f = n, f
-        self.prepares = 2 * f          # prepared: pre-prepare + 2f prepares from distinct backups
-        self.commits = 2 * f + 1       # committed-local: 2f+1 commits
-        self.checkpoint = 2 * f + 1    # stable checkpoint
-        self.view_change = 2 * f + 1   # NEW-VIEW needs 2f+1 VIEW-CHANGE messages
+        quorum = (n + f + 2) // 2      # ceil((n+f+1)/2): 2f+1 when n = 3f+1
+        self.prepares = quorum - 1     # prepared: pre-prepare + 2f prepares from distinct backups (n = 3f+1)
+        self.commits = quorum          # committed-local: 2f+1 commits
+        self.checkpoint = quorum       # stable checkpoint
+        self.view_change = quorum      # NEW-VIEW needs 2f+1 VIEW-CHANGE messages
         self.join = f + 1              # f+1 view changes for a later view: join it (§4.5.2)
 
 

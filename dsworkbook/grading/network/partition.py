@@ -225,7 +225,7 @@ def _groups_hint(table: dict, now: float, timeout: float, groups: list[frozenset
 
 
 @exercise("01-partition-detect", title="Reachability groups from heartbeat tables", theme="T01", concepts=("N02",),
-          reference="dsworkbook.grading.network.partition.reference_groups")
+          reference="dsworkbook.grading.network.partition.reference_groups", seconds=5.0)
 def grade_partition_detect(reachability_groups: Callable[..., Any]) -> str:
     """``reachability_groups(last_heard, now, timeout) -> list[set[str]]``.
 

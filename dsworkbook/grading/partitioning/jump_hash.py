@@ -55,7 +55,7 @@ def _is(got: Any, expected: int) -> bool:
 
 
 @exercise("11-jump-hash", title="Jump consistent hash", theme="T11", concepts=("H04",),
-          reference="dsworkbook.partitioning.alternatives.jump_hash")
+          reference="dsworkbook.partitioning.alternatives.jump_hash", seconds=5.0)
 def grade_jump_hash(jump_hash: Any) -> str:
     """A function ``jump_hash(key, buckets)``: Lamping & Veach's bucket in ``[0, buckets)`` of a
     64-bit ``key``.
