@@ -111,7 +111,8 @@ def _run(args: argparse.Namespace) -> int:
                       processes=processes if processes is not None else default_processes(),
                       shrink_first=not args.no_shrink, max_shrink_runs=args.shrink_runs,
                       on_seed=progress_bar(args.seeds), options=options)
-    return print_report(report, camp.name, args.variant, flag=camp.variant_flag)
+    chosen = "".join(f" --{o} {v}" for o, v in options.items() if v != camp.options[o][0])  # options not at default
+    return print_report(report, camp.name + chosen, args.variant, flag=camp.variant_flag)
 
 
 COMMANDS: dict[str, Command] = {
