@@ -146,7 +146,7 @@ def test_the_command_prints_a_progress_bar_and_the_summary_line(capsys):
 
 def test_the_command_fuzzes_each_back_off_rule(capsys):
     assert main(["fuzz", "raft", "--seeds", "3", "--processes", "1", "--backoff", "term"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("raft: 3 seeds, 0 violations, ")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("raft --backoff term: 3 seeds, 0 violations, ")
     with pytest.raises(SystemExit):
         main(["fuzz", "raft", "--seeds", "3", "--backoff", "half"])
 
