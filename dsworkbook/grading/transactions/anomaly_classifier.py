@@ -284,6 +284,12 @@ HAND: list[tuple[str, dict[str, int], History]] = [
     ("a count and a read of the same number", {"x": 1},
      [(Count("T1", "a"), 1), (R("T1", "x", "x"), 1), (C("T1"), None), (C("T2"), None)]),
     ("nothing but commits", {"x": 1}, [(C("T1"), None), (C("T2"), None)]),
+    ("a read, one's own insert of that key, a read", {"x": 10},
+     [(R("T1", "x", "a"), 10), (Insert("T1", "x", 99), 99), (R("T1", "x", "b"), 99), (C("T1"), None),
+      (C("T2"), None)]),
+    ("read x, the other writes x, then one's own insert of x: an insert is not a write for P4", {"x": 10},
+     [(R("T1", "x", "x"), 10), (_w("T2", "x", 5), 5), (Insert("T1", "x", 7), 7), (C("T1"), None),
+      (C("T2"), None)]),
 ]
 
 
@@ -292,7 +298,7 @@ HINTS = {
                   "transaction had not yet committed or aborted, and the value differs from the key's committed "
                   "value at that moment",
     "non-repeatable read": "non-repeatable read: two Reads of one key by one transaction returned different values "
-                           "with no Write of that key by the same transaction between them",
+                           "with no Write or Insert of that key by the same transaction between them",
     "phantom": "phantom: two Counts by one transaction returned different numbers with no Write or Insert by the "
                "same transaction between them",
     "lost update": "lost update: T read x, then U wrote x, then T wrote x - in that order in the history - and both "
