@@ -140,6 +140,11 @@ def _hand() -> list[tuple[str, list[Signed], Query]]:
         ("f = 2: three matching among five", [rep("r4", "lie"), rep("r5", "lie"), rep("r0", 1), rep("r1", 1),
                                               rep("r6", 1)], ("c1", 3, 2)),
         ("f = 2: two matching are not enough", [rep("r0", 1), rep("r1", 1), rep("r4", "lie")], ("c1", 3, 2)),
+        ("equal results built separately", [rep("r0", ("ok", 3)), rep("r1", tuple(["ok", 3]))], q),
+        ("equal large numbers built separately", [rep("r2", 10**20), rep("r3", int("1" + "0" * 20))], q),
+        ("replies to a later request (timestamp 4)", [rep("r0", 7, ts=4), rep("r1", 7, ts=4), rep("r2", 7)], q),
+        ("two results each reach f+1: the first to get there wins",
+         [rep("r2", "x"), rep("r0", 7), rep("r1", 7), rep("r3", "x")], q),
     ]
 
 

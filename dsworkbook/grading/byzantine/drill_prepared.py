@@ -151,6 +151,8 @@ def _hand() -> list[tuple[str, list[Signed], Query]]:
     q = (4, 1, 0, 1, "d1")
     return [
         ("the pre-prepare and 2 prepares (n = 4, f = 1)", [pp, p["r1"], p["r2"]], q),
+        ("f = 0, one replica: the primary's pre-prepare alone", [pp], (1, 0, 0, 1, "d1")),
+        ("f = 0, two replicas: the primary's pre-prepare alone", [pp], (2, 0, 0, 1, "d1")),
         ("the pre-prepare and one prepare, sent twice", [pp, p["r1"], p["r1"]], q),
         ("the pre-prepare and one prepare, twice, and a second message from the same replica",
          [pp, p["r1"], k.sign("r1", Prepare(0, 1, "d1", "r1")), p["r1"]], q),
@@ -192,7 +194,7 @@ def grade_drill_prepared(is_prepared: Any) -> str:
 
     Checked on hand-made logs (a prepare sent twice, f+1 messages, the primary's prepare, a
     backup's pre-prepare, a forged and a tampered prepare, other views, digests and types, an
-    equivocating primary, messages in any order) and 400 random logs with f from 1 to 30 and
+    equivocating primary, messages in any order) and 400 random logs with f from 1 to 30 (f = 0 by hand) and
     every kind of junk, and in two worlds.
     """
     need_callable(is_prepared, "function is_prepared(log, keys, n, f, view, seq, digest)", allow_class=False)
