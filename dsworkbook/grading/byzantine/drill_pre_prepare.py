@@ -141,6 +141,8 @@ def _hand() -> list[tuple[str, int, int, list[Step]]]:
         ("two pre-prepares for (0, 1) with different digests", 4, 8, [("offer", pp(0, 1, "d1")), ("offer", pp(0, 1, "d2")),
                                                                       ("offer", pp(0, 2, "d2"))]),
         ("the same pre-prepare twice", 4, 8, [("offer", pp(0, 1, "d1")), ("offer", pp(0, 1, "d1"))]),
+        ("the same digest twice, the second with a request attached (the statement: same digest, duplicate)", 4, 8,
+         [("offer", pp(0, 1, "d1")), ("offer", k.sign("r0", PrePrepare(0, 1, "d1", ("c1", 1, ("get", "x")), "r0")))]),
         ("a pre-prepare from backup r2", 4, 8, [("offer", pp(0, 1, "d1", "r2"))]),
         ("a pre-prepare forged in r0's name by r3", 4, 8, [("offer", forge(k, "r3", PrePrepare(0, 1, "d1", None, "r0")))]),
         ("r0's pre-prepare with its digest changed", 4, 8,
