@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import hashlib
 import json
 import os
 import random
@@ -324,6 +325,25 @@ _REAL_CLOCKS = {name: getattr(time, name) for name in ("time", "time_ns", "monot
                                                        "perf_counter", "perf_counter_ns")}
 
 
+def _stable_hash(salt: Any, obj: Any) -> int:
+    """A hash of ``obj`` under ``salt`` that is the same in every Python process.
+
+    Python salts the hash of ``str`` and ``bytes`` per process (PYTHONHASHSEED); a world must
+    not, or an answer that leans on ``hash()`` would pass in one process and fail in the next.
+    Text is hashed with BLAKE2b; tuples combine their items in order, frozensets without order;
+    anything else keeps its own hash.
+    """
+    if isinstance(obj, (str, bytes)):
+        data = obj.encode("utf-8", "surrogatepass") if isinstance(obj, str) else b"\x00" + obj
+        digest = hashlib.blake2b(data, digest_size=8, person=repr(salt).encode()[:16]).digest()
+        return int.from_bytes(digest, "big", signed=True)
+    if isinstance(obj, tuple):
+        return _REAL_HASH(tuple(_stable_hash(salt, o) for o in obj))
+    if isinstance(obj, frozenset):
+        return _REAL_HASH(frozenset(_stable_hash(salt, o) for o in obj))
+    return _REAL_HASH(obj)
+
+
 def _holds_text(obj: Any) -> bool:
     if isinstance(obj, (str, bytes)):
         return True
@@ -345,7 +365,7 @@ def _world(n: int) -> Iterator[None]:
     def salted_hash(obj: Any) -> int:
         caller = sys._getframe(1).f_globals.get("__name__", "")
         if _holds_text(obj) and not caller.startswith("dsworkbook"):
-            return _REAL_HASH(("dsworkbook-world", n, obj))
+            return _stable_hash(("world", n), obj)
         return _REAL_HASH(obj)
 
     shift = n * 1_000_003.0
@@ -386,7 +406,7 @@ class SaltedStr(str):
         return obj
 
     def __hash__(self) -> int:
-        return _REAL_HASH(("dsworkbook-salted", self.salt, str(self)))
+        return _stable_hash(("salted", self.salt), str(self))
 
     def __reduce__(self) -> Any:
         return (SaltedStr, (str(self), self.salt))

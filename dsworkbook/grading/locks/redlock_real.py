@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +38,8 @@ TOKEN = "c1-7f3a9e"
 OTHER = "c2-51b0d4"
 OTHER_TTL_MS = 60_000
 MAX_SERVERS = 7
-#: how far apart two readings of a key's remaining expiry may be (real time passes between them)
-PTTL_SLACK_MS = 250
+#: how far apart two readings of a key's expiry may be beyond the real time each run took (PTTL rounds to ms)
+PTTL_SLACK_MS = 50
 TTLS = (900, 2500, 7300, 10_000, 30_000)
 
 
@@ -104,10 +105,11 @@ class Case:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The answer and, per server that runs, its key after the round: (value, remaining expiry in ms)."""
+    """The answer and, per server that runs, its key after the round: (value, remaining expiry in ms,
+    real ms from the start of the run to that reading - the most the expiry can have run down)."""
 
     result: Any
-    keys: tuple[tuple[str | None, int] | None, ...]
+    keys: tuple[tuple[str | None, int, int] | None, ...]
     #: the commands each server's client sent, in order (for the hint only)
     commands: tuple[tuple[str, ...], ...] = ()
 
@@ -115,10 +117,10 @@ class Outcome:
         return self.result, tuple(None if k is None else k[0] for k in self.keys)
 
 
-def _show_key(key: tuple[str | None, int] | None) -> str:
+def _show_key(key: tuple[str | None, int, int] | None) -> str:
     if key is None:
         return "(down)"
-    value, pttl = key
+    value, pttl, _ = key
     if value is None:
         return "no key"
     expiry = "no expiry" if pttl == -1 else f"expires in about {round(pttl, -2):g} ms"
@@ -141,6 +143,7 @@ class Rig:
     def run(self, fn: Any, case: Case, label: str) -> Outcome:
         for admin in self.admins[: len(case.slots)]:
             admin.flushall()
+        began = time.monotonic()
         clock = CaseClock()
         clients = []
         for i, slot in enumerate(case.slots):
@@ -154,13 +157,14 @@ class Rig:
         finally:
             for c in clients:
                 c.close()
-        keys: list[tuple[str | None, int] | None] = []
+        keys: list[tuple[str | None, int, int] | None] = []
         for i, slot in enumerate(case.slots):
             if slot.state == "down":
                 keys.append(None)
                 continue
             admin = self.admins[i]
-            keys.append((admin.get(RESOURCE), int(admin.pttl(RESOURCE))))
+            value, pttl = admin.get(RESOURCE), int(admin.pttl(RESOURCE))
+            keys.append((value, pttl, math.ceil((time.monotonic() - began) * 1000)))
             extra = sorted(set(admin.keys("*")) - {RESOURCE})
             if extra:
                 fail(case=label, input=case.describe(), expected=f"only the key {RESOURCE!r} touched",
@@ -206,7 +210,7 @@ def _hint(case: Case, expected: Outcome, got: Outcome) -> str | None:
             continue
         if e[0] == OTHER and g[0] != OTHER:
             return HINTS["release_own"] if g[0] is None else HINTS["set"]
-        if e[0] == TOKEN and g[0] == TOKEN and (g[1] == -1 or abs(g[1] - e[1]) > PTTL_SLACK_MS):
+        if e[0] == TOKEN and g[0] == TOKEN and _expiry_differs(e, g):
             return HINTS["set"]
         if e[0] is None and g[0] == TOKEN:
             return HINTS["release_all"]
@@ -234,9 +238,17 @@ def _same(expected: Outcome, got: Outcome) -> bool:
         assert g is not None
         if e[0] != g[0]:
             return False
-        if e[0] is not None and (g[1] < 0 <= e[1] or abs(g[1] - e[1]) > PTTL_SLACK_MS):
+        if e[0] is not None and _expiry_differs(e, g):
             return False
     return True
+
+
+def _expiry_differs(e: tuple[str | None, int, int], g: tuple[str | None, int, int]) -> bool:
+    """Whether two readings of a key cannot come from the same expiry: each reading is the expiry set
+    during its run minus at most the real time the run took, so each gives a range [pttl, pttl + age]."""
+    if e[1] < 0 or g[1] < 0:
+        return e[1] != g[1]
+    return g[1] > e[1] + e[2] + PTTL_SLACK_MS or e[1] > g[1] + g[2] + PTTL_SLACK_MS
 
 
 def _compare(rig: Rig, fn: Any, case: Case, label: str, hint: str | None = None) -> None:

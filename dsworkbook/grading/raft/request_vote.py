@@ -14,7 +14,9 @@ cases:
   hears from the current leader), terms with more digits (9 against 10), a voter that is a
   candidate or a leader, a crash between two requests;
 * seeded random ones over the whole domain (5 and 7 servers, every role, logs with equal last
-  terms and different lengths, sequences of requests with retries and rivals);
+  terms and different lengths, sequences of requests with retries and rivals), once with the
+  servers named n1..n7 and once with names drawn from a pool of 240 (a vote must not depend on
+  a server's name - or on its ``hash()``, which differs from one Python process to the next);
 * the learner's class in every server of a 5- and a 7-server cluster under the fuzz campaign's
   faults (safe and live), and one run twice in two worlds (no hidden nondeterminism).
 """
@@ -35,6 +37,9 @@ FIVE = tuple(server_ids(5))
 CLUSTER_SEEDS = (3, 4, 5)
 SEVEN_SEEDS = (6,)
 RANDOM_SEED, RANDOM_COUNT = 61, 300
+#: the same draws with servers renamed from a pool of 240 names: a vote must not depend on a name
+NAMED_SEED, NAMED_COUNT = 62, 150
+NAME_POOL = tuple(f"{w}{k}" for w in ("n", "s", "node-", "raft-", "eu-west-1", "db") for k in range(1, 41))
 
 #: (what it tests, voter role, voter term, votedFor, voter log terms, requests [(src, RequestVote)], hint)
 VOTE_CASES: list[tuple[str, str, int, str | None, tuple[int, ...], list[tuple[str, RequestVote]], str]] = [
@@ -221,14 +226,25 @@ def _draw(rng: random.Random) -> tuple:
     return members, voter, role, term, vote, log, requests
 
 
+def _draw_named(rng: random.Random) -> tuple:
+    members, voter, role, term, vote, log, requests = _draw(rng)
+    name = dict(zip(members, rng.sample(NAME_POOL, len(members))))
+    renamed = [(name[src], RequestVote(m.term, name[m.candidate_id], m.last_log_index, m.last_log_term))
+               for src, m in requests]
+    return (tuple(name[m] for m in members), name[voter], role, term, None if vote is None else name[vote], log,
+            renamed)
+
+
 def _check_random(cls: type[RaftNode]) -> int:
-    for case, (members, voter, role, term, vote, log, requests) in random_cases(RANDOM_SEED, RANDOM_COUNT, _draw):
+    cases = list(random_cases(RANDOM_SEED, RANDOM_COUNT, _draw)) + list(random_cases(NAMED_SEED, NAMED_COUNT,
+                                                                                      _draw_named))
+    for case, (members, voter, role, term, vote, log, requests) in cases:
         _run_case(cls, case, role, term, vote, log, requests,
                   "grant exactly when msg.term is current, self.voted_for is None or msg.candidate_id, and "
                   "at_least_as_up_to_date(msg.last_log_term, msg.last_log_index, self.log.last_term, "
                   "self.log.last_index); otherwise refuse and change nothing",
                   members=members, voter=voter)
-    return RANDOM_COUNT
+    return len(cases)
 
 
 @exercise("06-request-vote", title="The RequestVote handler", theme="T06", concepts=("F01", "F04"),
