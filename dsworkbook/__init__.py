@@ -21,6 +21,8 @@
                      range partitions and hot keys (11)
 ``dw.messaging``     partitioned logs, consumer groups, broker queues, delivery guarantees (12)
 ``dw.transactions``  two- and three-phase commit, sagas, the outbox, isolation levels (13)
+``dw.regions``       regions and routing, single-leader replication and failover, multi-leader
+                     and leaderless replication across regions, caches (14)
 ===================  ======================================================================
 
 Submodules other than ``sim`` load on first use, so the command line starts quickly.
@@ -38,7 +40,8 @@ from dsworkbook.errors import ConfigError, DSWorkbookError, InvariantViolation, 
 __version__ = "0.1.0"
 
 _LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog", "checkers", "storage", "clocks", "crdt",
-         "consensus", "locks", "coordination", "messaging", "transactions", "partitioning")
+         "consensus", "locks", "coordination", "messaging", "transactions", "partitioning",
+         "regions")
 
 __all__ = ["sim", "errors", "source", "table", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
            "__version__", *_LAZY]
