@@ -269,8 +269,8 @@ WRONG["11-drill-preference-list"] = [pref_notes, pref_no_skip, pref_ceiling, pre
 # -- 11-predict-remap ------------------------------------------------------------------------------------
 
 RIGHT["11-predict-remap"] = Answer({"modulo": 6 / 7, "ring": 1 / 7}, why="a")
-ALSO_RIGHT["11-predict-remap"] = [Answer({"modulo": 0.86, "ring": 0.16}, why="(a)"),
-                                  Answer({"modulo": 0.84, "ring": 0.13}, why=" A ")]
+ALSO_RIGHT["11-predict-remap"] = [Answer({"modulo": 0.86, "ring": 0.15}, why="(a)"),
+                                  Answer({"modulo": 0.85, "ring": 0.135}, why=" A ")]
 WRONG["11-predict-remap"] = [
     Answer({"modulo": 1 / 7, "ring": 1 / 7}, why="b"),        # modulo moves only the leaving node's keys
     Answer({"modulo": 6 / 7, "ring": 1 / 8}, why="a"),        # ring: the join formula 1/(n + 1), not the leaving node's 1/n
@@ -284,6 +284,8 @@ WRONG["11-predict-remap"] = [
     Answer({"modulo": 85.7, "ring": 14.3}, why="a"),          # percentages, not fractions
     Answer({"modulo": 6 / 7}, why="a"),                       # a key missing
     Answer({"modulo": 6 / 7, "ring": 1 / 7}, why="e"),        # not one of the reasons
+    Answer({"modulo": 6 / 7, "ring": 1 / 6}, why="a"),        # ring: the keys spread over the six that stay, 1/6
+    Answer({"modulo": 5 / 6, "ring": 1 / 7}, why="a"),        # modulo: (n - 1)/n of the six that stay
 ]
 
 # -- 11-predict-hot-key ----------------------------------------------------------------------------------
