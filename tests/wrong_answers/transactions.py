@@ -114,6 +114,40 @@ class AbortOnTimeout(SafeRight):
             self._finish(txn, "aborted")
 
 
+class AsksWithOwnTimer(SafeRight):
+    # asks on a timer of its own that nothing cancels: it keeps asking after it has committed or aborted
+    def _vote(self, src, txn):
+        if self.storage.get("lock") is not None or self.rng.random() < self.no_prob:
+            self._finish(txn, "aborted")
+            self.send(src, Aborted(txn, self.id))
+            return
+        self._log(txn, "prepared", locked_at=self.now())
+        self.persist(lock=txn)
+        self.send(src, Prepared(txn, self.id))
+        self.set_timer(("uncertain", txn), self.query_every)
+        self.set_timer(("retry", txn), self.query_every)
+
+    def on_timer(self, name):
+        kind, txn = name
+        if kind == "uncertain" and self.state(txn) == "prepared":
+            self._ask(txn)
+        elif kind == "retry":
+            self._ask(txn)
+            self.set_timer(("retry", txn), self.query_every)
+
+
+class AsksAfterNoVote(SafeRight):
+    # arms the timer after every vote, a no vote too, and asks whatever the state: asks about its own abort
+    def _vote(self, src, txn):
+        SafeRight._vote(self, src, txn)
+        self.set_timer(("uncertain", txn), self.query_every)
+
+    def on_timer(self, name):
+        kind, txn = name
+        if kind == "uncertain":
+            self._ask(txn)
+
+
 class AsksOnce(SafeRight):
     # asks once and never again: after a partition heals nobody answers a question that was lost
     def on_timer(self, name):
@@ -249,6 +283,8 @@ WRONG: dict[str, list[Any]] = {
         GlobalRandom,         # the global random module instead of self.rng
         NoLockedAt,           # the prepared record lacks locked_at
         LockedBySameTxnOnly,  # compares the lock with its own transaction
+        AsksWithOwnTimer,     # keeps asking after the outcome is known
+        AsksAfterNoVote,      # asks about a transaction it voted no on
     ],
 }
 

@@ -9,7 +9,8 @@ from dsworkbook.grading.core import exercise, fail, in_simulation, same_everywhe
 from dsworkbook.sim import DOWN, Simulation
 from dsworkbook.transactions.commit_campaign import (FAULT_PHASE, PARTICIPANTS, SETTLE, TXNS, commit_schedule,
                                                      commit_violation)
-from dsworkbook.transactions.twophase import Coordinator, Participant, atomicity_violation, participant_states
+from dsworkbook.transactions.twophase import (Coordinator, Participant, StatusQuery, atomicity_violation,
+                                              participant_states)
 
 CAMPAIGN_SEEDS = tuple(range(300, 316))
 HINT_PERSIST = ("a crash fell between two effects of _vote: the yes vote (send Prepared) may leave only after the "
@@ -21,6 +22,9 @@ HINT_LOCK = ("two transactions were prepared at once at one participant: vote no
 HINT_LIVE = ("a participant stayed prepared although the outcome was known elsewhere: on every (\"uncertain\", txn) "
              "timer call self._ask(txn) - it asks the coordinator and, with cooperative=True, the other "
              "participants - and arm the timer in _vote")
+HINT_QUIET = ("a participant asked for the outcome of a transaction it had already committed or aborted: ask only while "
+              "the transaction is prepared (check self.state(txn) == \"prepared\" in on_timer), and use the "
+              "(\"uncertain\", txn) timer, which self._finish cancels - a timer of your own keeps firing after the end")
 HINT_NO = "vote no with probability self.no_prob, drawn from the node's own generator: self.rng.random() < self.no_prob"
 
 
@@ -30,14 +34,39 @@ def need_participant_class(answer: Any) -> None:
              got=type(answer).__name__, hint="write class SafeParticipant(NotesParticipant) with _vote and on_timer")
 
 
+#: per simulation built by :func:`build`: the StatusQuery messages sent about a decided transaction
+_LATE_QUERIES: dict[int, list[str]] = {}
+
+
+def _probed(cls: type, late: list[str]) -> type:
+    """``cls`` with its sends watched: a StatusQuery about a committed or aborted transaction is noted."""
+    def send(self: Any, dst: str, msg: Any) -> None:
+        if isinstance(msg, StatusQuery) and self.state(msg.txn) in ("committed", "aborted"):
+            late.append(f"{self.id} asked {dst} about {msg.txn} at t={self.now():g}, already {self.state(msg.txn)}")
+        cls.send(self, dst, msg)
+
+    return type(cls.__name__, (cls,), {"send": send, "__qualname__": cls.__qualname__, "__module__": cls.__module__})
+
+
 def build(cls: type, seed: int, *, txns: int = 1, no_prob: float = 0.0, cooperative: bool = False,
           latency: tuple[float, float] = (5.0, 5.0), participants: tuple[str, ...] = PARTICIPANTS) -> Simulation:
-    """Coordinator ``tm`` (the library's) and participants of class ``cls``."""
+    """Coordinator ``tm`` (the library's) and participants of class ``cls`` (their late queries watched)."""
     sim = Simulation(seed, latency=latency, trace=False)
+    late: list[str] = []
+    _LATE_QUERIES[id(sim)] = late
     sim.add_node("tm", Coordinator, participants=list(participants), txns=[f"t{i}" for i in range(1, txns + 1)])
     for p in participants:
-        sim.add_node(p, cls, coordinator="tm", others=list(participants), no_prob=no_prob, cooperative=cooperative)
+        sim.add_node(p, _probed(cls, late), coordinator="tm", others=list(participants), no_prob=no_prob,
+                     cooperative=cooperative)
     return sim
+
+
+def _quiet(sim: Simulation, case: str, input: Any) -> None:
+    """No participant asked about a transaction whose outcome it knew (a storm of useless queries)."""
+    late = _LATE_QUERIES.pop(id(sim), [])
+    if late:
+        fail(case=case, input=input, expected="queries only about prepared transactions",
+             got=f"{len(late)} queries after the outcome was known, the first: {late[0]}", hint=HINT_QUIET)
 
 
 def run(sim: Simulation, until: float, case: str, input: Any) -> Simulation:
@@ -86,6 +115,7 @@ def _safe(sim: Simulation, case: str, input: Any, txns: int, hint: str = "") -> 
     if lock:
         fail(case=case, input=input, expected="one prepared transaction at a time per participant", got=lock,
              hint=HINT_LOCK)
+    _quiet(sim, case, input)
 
 
 def _settled(sim: Simulation, case: str, input: Any, txns: int, expected: dict[str, str]) -> None:
@@ -187,6 +217,7 @@ def campaign_run(cls: type, seed: int) -> Simulation:
 def _summary(cls: type, seed: int, no_prob: float) -> dict[str, Any]:
     sim = run(build(cls, seed, txns=4, no_prob=no_prob, latency=(1.0, 10.0)), 1500.0,
               "a run in two worlds", f"seed {seed}, no_prob {no_prob}")
+    _LATE_QUERIES.pop(id(sim), None)
     return states(sim, 4)
 
 
@@ -239,6 +270,7 @@ def grade_drill_participant(SafeParticipant: Any) -> str:
         if any(set(s.values()) != {want} for s in got.values()):
             fail(case=case, input=input, expected=f"every transaction {want} at every participant", got=got,
                  hint=HINT_NO if no_prob == 1.0 else HINT_LOCK)
+        _quiet(sim, case, input)
     commits = 0
     for seed in CAMPAIGN_SEEDS:
         case, input = f"commit campaign seed {seed}", f"seed {seed}: {commit_schedule(seed, mix='crash')}"
@@ -247,6 +279,7 @@ def grade_drill_participant(SafeParticipant: Any) -> str:
         if bad:
             fail(case=case, input=input, expected="atomicity, and one prepared transaction at a time",
                  got=bad, hint=HINT_LOCK if "still held" in bad else _hint_for(sim, TXNS))
+        _quiet(sim, case, input)
         seen = states(sim, TXNS)
         if any("prepared" in s.values() for s in seen.values()):
             fail(case=case, input=input, expected="nobody left prepared after the faults end and the run settles",
