@@ -756,6 +756,58 @@ class PersistAfterAnswerUndo(KeyedRight):
         return ok
 
 
+class RefusedRecordedFailed(KeyedRight):
+    # a late Do after its Undo recorded as "failed", not "refused"
+    def apply_do(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "undo" in rec and "do" not in rec:
+            self.persist(**{f"op/{msg.key}": dict(rec, do="failed")}, **(also(False) if also else {}))
+            return False
+        return KeyedRight.apply_do(self, msg, also)
+
+
+class UndoMarkedTrue(KeyedRight):
+    # records undo=True instead of the time of the first Undo
+    def apply_undo(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "undo" in rec:
+            return False
+        net = rec.get("net", 0) - (1 if rec.get("do") == "ok" else 0)
+        self.persist(**{f"op/{msg.key}": dict(rec, undo=True, net=net)}, **(also or {}))
+        return True
+
+
+class UndoReplacesRecord(KeyedRight):
+    # the compensation writes a fresh record: the step's "do" is forgotten
+    def apply_undo(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "undo" in rec:
+            return False
+        net = rec.get("net", 0) - (1 if rec.get("do") == "ok" else 0)
+        self.persist(**{f"op/{msg.key}": {"undo": self.now(), "net": net}}, **(also or {}))
+        return True
+
+
+class RewritesOnRepeat(KeyedRight):
+    # answers a repeated Do from the record but writes the record again
+    def apply_do(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "do" in rec:
+            self.persist(**{f"op/{msg.key}": dict(rec)})
+            return rec["do"] == "ok"
+        return KeyedRight.apply_do(self, msg, also)
+
+
+class UndoTimeOfLastCopy(KeyedRight):
+    # a repeated Undo moves the recorded undo time to the latest copy (net unchanged)
+    def apply_undo(self, msg, also=None):
+        rec = self.record(msg.key)
+        if "undo" in rec:
+            self.persist(**{f"op/{msg.key}": dict(rec, undo=self.now())})
+            return False
+        return KeyedRight.apply_undo(self, msg, also)
+
+
 RIGHT["13-drill-saga-undo"] = KeyedRight
 ALSO_RIGHT["13-drill-saga-undo"] = [KeyedRightBuilt, SagaService]
 WRONG["13-drill-saga-undo"] = [
@@ -774,6 +826,11 @@ WRONG["13-drill-saga-undo"] = [
     NetNotDecremented,       # compensation recorded, effect not undone
     GlobalRandomSaga,        # the global random module
     PersistAfterAnswerUndo,  # the late Do refused once, the next copy applied
+    RefusedRecordedFailed,   # a refused late step recorded as "failed"
+    UndoMarkedTrue,          # undo recorded as True, not its time
+    UndoReplacesRecord,      # the compensation's record drops the step's "do"
+    RewritesOnRepeat,        # a repeat answered from the record but written again
+    UndoTimeOfLastCopy,      # each copy of the Undo rewrites its time
 ]
 
 # -- 13-predict-commit-runs ----------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ HINT_DRAW = ("draw the step's outcome once per key, with the node's own generato
              "self.fail_prob means applied), and answer every repeat from the record")
 HINT_RETURN = ("apply_do returns True when the key's recorded \"do\" is \"ok\" (now or earlier) and False when it "
                "failed or was refused; apply_undo returns True only when it compensated now, on the first Undo")
+HINT_RECORD = ("the records differ from the statement's: keep the key's record as one dict (dict(rec, ...), so "
+               "earlier fields stay), with do = \"ok\", \"failed\" or \"refused\", undo = self.now() of the first "
+               "Undo, and net; write nothing when a repeat is answered from the record")
 HINT_ALSO = ("a choreographed service passes `also`: apply_do must persist also(ok) and apply_undo must persist "
              "also in the same self.persist(...) as the key's record, on the first delivery only")
 
@@ -194,6 +197,24 @@ def _describe(sc: Scenario) -> str:
     return f"fail_prob {sc.fail_prob:g}; every message 2 ms; " + "; ".join(lines)
 
 
+def persisted_records(sim: Simulation, node: str = "payments") -> list[tuple[float, str, Any]]:
+    """Every ``op/<key>`` record ``node`` persisted, in order, with its time (read off the trace)."""
+    return [(t, k, v) for t, kind, n, _p, _m, d in sim.trace.records if kind == "persist" and n == node
+            for k, v in d.items() if k.startswith("op/")]
+
+
+def _records_match(cls: type, sim: Simulation, sc: Scenario) -> None:
+    """The records written, write by write, are the reference's on the same scenario."""
+    want = persisted_records(play(SagaService, sc)[0])
+    got = persisted_records(sim)
+    if got != want:
+        k = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        fmt = (lambda w: "nothing more" if k >= len(w) else f"at t={w[k][0]:g} {w[k][1]} = {w[k][2]}")
+        fail(case=sc.name, input=_describe(sc),
+             expected=f"write {k + 1} of the records: {fmt(want)} ({len(want)} writes in all)",
+             got=f"write {k + 1}: {fmt(got)} ({len(got)} writes in all)", hint=HINT_RECORD)
+
+
 def check_scenario(cls: type, sc: Scenario) -> None:
     sim, log = play(cls, sc)
     storage = sim.storage("payments")
@@ -216,6 +237,7 @@ def check_scenario(cls: type, sc: Scenario) -> None:
         if want is not None and tuple(got) != want:
             fail(case=sc.name, input=_describe(sc), expected=f"{what} returned {list(want)}, call by call",
                  got=f"{what} returned {got}", hint=HINT_RETURN)
+    _records_match(cls, sim, sc)
 
 
 def draws_once(cls: type) -> None:
@@ -224,10 +246,11 @@ def draws_once(cls: type) -> None:
         sc = Scenario(f"five copies of one Do, fail_prob 0.5, seed {seed}",
                       tuple((1 + 15 * i, "Do s1") for i in range(5)), 0.5, (), {}, None, None, HINT_DRAW, seed=seed)
         _sim, want = play(SagaService, sc)
-        _sim, got = play(cls, sc)
+        sim, got = play(cls, sc)
         if got.replies != want.replies:
             fail(case=sc.name, input=_describe(sc), expected=f"replies {want.replies}", got=f"replies {got.replies}",
                  hint=HINT_DRAW)
+        _records_match(cls, sim, sc)
 
 
 # -- the saga campaign's schedules ----------------------------------------------------------------------------
@@ -314,7 +337,8 @@ def grade_drill_saga_undo(KeyedSagaService: Any) -> str:
     sagas' keys; crashes after 0 or 1 effects of a Do or an Undo handler (between the persist and
     the reply), then a restart and the retry; five copies of a Do with fail_prob 0.5 on 8 seeds,
     against the reference. Replies, return values, the final net per key and every change of it
-    (read off the trace: at most one application and one compensation) are checked. Then the saga
+    (read off the trace: at most one application and one compensation), and every record written
+    (the reference's, write by write) are checked. Then the saga
     campaign's fault schedules, orchestrated (6 seeds) and choreographed (4 seeds): always each
     step at most once each way and every saga all applied or all compensated in reverse order;
     sometimes every saga finished, one applied and one compensated; one run in two worlds.
