@@ -771,8 +771,69 @@ class RouteAlwaysSuccessor(RouteRight):  # answers every lookup with its own suc
             self._answer(Found(msg.target, self._live_succ(), msg.tag, msg.hops), msg.origin)
 
 
+class _RouteWithSuccessor(RouteRight):
+    def _successor(self):
+        return self._live_succ()
+
+    def _route(self, msg):
+        if not self.succ:
+            return
+        s = self._successor()
+        if s == self.id or _in_half(msg.target, self.ident, self.id_of(s), 2**self.m):
+            self._answer(Found(msg.target, s, msg.tag, msg.hops), msg.origin)
+        else:
+            self._forward(FindSuccessor(msg.target, msg.origin, msg.tag, msg.hops + 1, 0),
+                          self._closest_preceding(msg.target))
+
+
+class RouteFirstSuccessorEvenDead(_RouteWithSuccessor):  # settles with self.succ[0] although it is in self.dead
+    def _successor(self):
+        return self.succ[0]
+
+
+class RouteDeadFallback(_RouteWithSuccessor):  # all successors dead: falls back to succ[0], not to itself
+    def _successor(self):
+        return next((x for x in self.succ if x not in self.dead), self.succ[0])
+
+
+class RoutePrecedingKeepsDead(RouteRight):  # the closest preceding node may be one in self.dead
+    def _closest_preceding(self, target):
+        mod = 2**self.m
+        span = (target - self.ident) % mod or mod
+        best, best_d = self._live_succ(), -1
+        for n in (*self.fingers, *self.succ):
+            if n is None or n == self.id:
+                continue
+            d = (self.id_of(n) - self.ident) % mod
+            if 0 < d < span and d > best_d:
+                best, best_d = n, d
+        return best
+
+
+class RoutePrecedingDeadFingersOnly(RouteRight):  # skips dead fingers but not dead entries of the successor list
+    def _closest_preceding(self, target):
+        mod = 2**self.m
+        span = (target - self.ident) % mod or mod
+        best, best_d = self._live_succ(), -1
+        for n in (*[f for f in self.fingers if f not in self.dead], *self.succ):
+            if n is None or n == self.id:
+                continue
+            d = (self.id_of(n) - self.ident) % mod
+            if 0 < d < span and d > best_d:
+                best, best_d = n, d
+        return best
+
+
+class RoutePrecedingFallbackFirst(RouteRight):  # nothing precedes the target: falls back to succ[0], dead or not
+    def _closest_preceding(self, target):
+        best = RouteRight._closest_preceding(self, target)
+        return self.succ[0] if best == self._live_succ() else best
+
+
 RIGHT["11-chord-route"] = RouteRight
 ALSO_RIGHT["11-chord-route"] = []
 WRONG["11-chord-route"] = [RouteOwnerIsSelf, RouteOpenArc, RouteClosedStart, RouteNoWrap, RouteNearestFinger,
                            RouteSuccessorOnly, RouteClosedPreceding, RouteNoHopCount, RouteSingleNodeForward,
-                           RouteCountsAnswer, RouteFingersOnly, RouteAlwaysSuccessor]
+                           RouteCountsAnswer, RouteFingersOnly, RouteAlwaysSuccessor, RouteFirstSuccessorEvenDead,
+                           RouteDeadFallback, RoutePrecedingKeepsDead, RoutePrecedingDeadFingersOnly,
+                           RoutePrecedingFallbackFirst]

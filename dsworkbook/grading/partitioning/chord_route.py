@@ -8,7 +8,8 @@ import random
 from typing import Any
 
 from dsworkbook.grading.core import exercise, fail, in_simulation, same_everywhere
-from dsworkbook.partitioning.chord import ChordNode, chord_id, stable_tables
+from dsworkbook.grading.core import attempt, random_cases
+from dsworkbook.partitioning.chord import ChordNode, FindSuccessor, chord_id, stable_tables
 from dsworkbook.partitioning.chord_runs import chord_schedule, true_successor
 from dsworkbook.sim import UP, Simulation
 
@@ -25,6 +26,8 @@ HINTS = {
                  "does, forward to the live successor",
     "hops": "count one hop per forward: the FindSuccessor you forward carries msg.hops + 1; the Found you answer "
             "carries msg.hops",
+    "dead": "a successor in self.dead is down: settle or forward with the first live successor "
+            "(self._live_succ()), never with self.succ[0] - and when every successor is dead, this node is alone",
     "stuck": "some lookups never completed: a lookup that is forwarded back and forth or round the ring never ends",
 }
 
@@ -67,6 +70,63 @@ def _churn(cls: type, seed: int) -> Simulation:
     chord_schedule(seed, 16, churn=(500.0, 2500.0)).apply_to(sim)
     sim.run(until=6500)
     return sim
+
+
+# -- one node by hand: successors and fingers that are dead -----------------------------------------------
+
+HAND_SEED, HAND_COUNT = 23, 400
+
+
+def _detached(cls: type, name: str, m: int, table: dict[str, Any], dead: set[str]) -> ChordNode:
+    """A node outside any simulation, started from ``table`` with ``dead`` suspected (its effects cleared)."""
+    node = cls(name, m=m, r=len(table["succ"]), init=table, lookup_every=0.0)
+    node.on_start()
+    node.take_effects()
+    node.dead = set(dead)
+    return node
+
+
+def _draw_hand(rng: random.Random) -> tuple:
+    m = rng.choice((5, 6, 7))
+    names = _names(rng.choice((3, 4, 6, 8)), m, rng.randrange(10**6))
+    tables = stable_tables(names, m, 3)
+    me = rng.choice(names)
+    others = [n for n in names if n != me]
+    table = tables[me]
+    pick = rng.random()
+    if pick < 0.3:
+        dead = set(table["succ"][:rng.randint(1, len(table["succ"]))])   # the first successors are down
+    elif pick < 0.45:
+        dead = set(others)                                                # everyone else is down
+    else:
+        dead = {n for n in others if rng.random() < 0.4}
+    ids = [chord_id(n, m) for n in names]
+    target = rng.choice([rng.randrange(2**m), rng.choice(ids), (rng.choice(ids) + 1) % 2**m,
+                         (rng.choice(ids) - 1) % 2**m])
+    return m, names, me, table, dead, target, rng.randint(0, 5)
+
+
+def _check_by_hand(cls: type) -> int:
+    """``_closest_preceding`` and ``_route`` called on one node whose successors or fingers are dead."""
+    for case, (m, names, me, table, dead, target, hops) in random_cases(HAND_SEED, HAND_COUNT, _draw_hand):
+        shown = (f"node {me} (id {chord_id(me, m)}) of {len(names)} on {m}-bit identifiers "
+                 f"{ {n: chord_id(n, m) for n in names} }; successors {table['succ']}, fingers {table['fingers']}, "
+                 f"self.dead = {sorted(dead)}")
+        ref, ans = _detached(ChordNode, me, m, table, dead), _detached(cls, me, m, table, dead)
+        want = ref._closest_preceding(target)
+        got = attempt(ans._closest_preceding, target, input=f"{shown}; _closest_preceding({target})", case=case)
+        if got != want:
+            fail(case=case, input=f"{shown}; _closest_preceding({target})", expected=repr(want), got=repr(got),
+                 hint=HINTS["preceding"])
+        origin = next(n for n in names if n != me) if len(names) > 1 else "client"
+        msg = FindSuccessor(target, origin, ("lookup", 1), hops, 7)
+        ref._route(msg)
+        attempt(ans._route, msg, input=f"{shown}; _route({msg})", case=case)
+        want_eff, got_eff = ref.take_effects(), ans.take_effects()
+        if got_eff != want_eff:
+            fail(case=case, input=f"{shown}; _route({msg})", expected=want_eff, got=got_eff,
+                 hint=HINTS["dead"] if any(n in dead for n in table["succ"]) else HINTS["preceding"])
+    return HAND_COUNT
 
 
 def _lookups(sim: Simulation) -> list[tuple]:
@@ -115,6 +175,11 @@ def _compare(cls: type, run: Any, case: str, names: list[str], m: int, scenario:
 def grade_chord_route(RoutingNode: Any) -> str:
     """A ``ChordNode`` subclass overriding ``_route(msg)`` and ``_closest_preceding(target)``.
 
+    First both are called directly on one node built by hand, 400 times: rings of 3 to 8 nodes on
+    5- to 7-bit identifiers, the node's first successors, all its peers or random ones in
+    ``self.dead``, targets on and next to node identifiers; the return value and the effects
+    (the Found or the forwarded FindSuccessor with its ack timer) must be the library's.
+
     Every run is also run with the library's ``ChordNode`` and the lookup histories (who, when,
     which target, outcome, owner and hops) must be identical. Runs: a ring of one node; rings of
     2, 3 and 8 nodes on 5- to 7-bit identifiers, so that lookups hit node identifiers exactly
@@ -132,6 +197,7 @@ def grade_chord_route(RoutingNode: Any) -> str:
             ("eight nodes on 7-bit identifiers", _names(8, 7, 5), 7, 5),
             ("twenty nodes on 6-bit identifiers", _names(20, 6, 6), 6, 6),
             ("64 nodes on 32-bit identifiers", _names(64, 32, 7), 32, 7)]
+    by_hand = _check_by_hand(RoutingNode)
     total = 0
     for case, names, m, seed in runs:
         until = 3000.0 if len(names) < 64 else 2000.0
@@ -152,7 +218,8 @@ def grade_chord_route(RoutingNode: Any) -> str:
     same_everywhere(lambda: _lookups(_stable(RoutingNode, names, 6, 4, 1000.0)), input="eight nodes, m = 6, seed 4",
                     case="eight nodes, run in two worlds")
     hops = [o.output[1] for o in _stable(ChordNode, _names(64, 32, 7), 32, 7, 2000.0).history if o.outcome == "ok"]
-    return (f"the same {total:,} lookups as the library's ChordNode on rings of 1 to 64 nodes (a target on a node "
+    return (f"{by_hand} calls of _closest_preceding and _route on one node with dead successors and fingers, and "
+            f"the same {total:,} lookups as the library's ChordNode on rings of 1 to 64 nodes (a target on a node "
             f"identifier, the wrap past 0, one node; {sum(hops) / len(hops):.2f} hops on average with 64 nodes, "
             f"0.5 log2 64 = {0.5 * math.log2(64):g}), and after joins and crashes every late lookup found its "
             "successor; the same in two worlds")
