@@ -32,7 +32,7 @@ __all__ = ["COMMANDS", "CAMPAIGN_MODULES", "all_campaigns", "progress_bar", "pri
 CAMPAIGN_MODULES = ("dsworkbook.consensus.fuzzing", "dsworkbook.storage.campaign", "dsworkbook.crdt.replication",
                     "dsworkbook.locks", "dsworkbook.coordination", "dsworkbook.messaging",
                     "dsworkbook.transactions", "dsworkbook.partitioning",
-                    "dsworkbook.consensus.pbft")
+                    "dsworkbook.consensus.pbft", "dsworkbook.regions")
 
 
 def all_campaigns() -> dict[str, Campaign]:

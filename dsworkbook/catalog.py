@@ -69,7 +69,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in [
     Theme("T11", "Partitioning and DHTs", "notebooks/11_partitioning.ipynb"),
     Theme("T12", "Message queues and delivery guarantees", "notebooks/12_queues.ipynb"),
     Theme("T13", "Distributed transactions", "notebooks/13_transactions.ipynb"),
-    Theme("T14", "Multi-region and reliability patterns"),
+    Theme("T14", "Replication and multi-region patterns", "notebooks/14_replication_and_regions.ipynb"),
     Theme("T15", "The interview framework", widget=False),
 ]}
 
@@ -156,12 +156,13 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("X03", "Sagas: orchestration, choreography, compensation", "T13", "dsworkbook.transactions.saga"),
     Concept("X04", "Transactional outbox", "T13", "dsworkbook.transactions.outbox"),
     Concept("X05", "Isolation levels and their anomalies, simulated and on PostgreSQL", "T13", "dsworkbook.transactions.isolation"),
-    # T14 Multi-region and reliability patterns
-    Concept("G01", "Routing policies and failover", "T14"),
-    Concept("G02", "Active-active replication across regions", "T14"),
-    Concept("G03", "Cache in front of a store", "T14"),
-    Concept("G04", "Single-leader replication: lag, failover, lost writes, split brain", "T14"),
-    Concept("G05", "Multi-leader and leaderless replication across regions", "T14"),
+    # T14 Replication and multi-region patterns
+    Concept("G01", "Routing policies and failover", "T14", "dsworkbook.regions.routing"),
+    Concept("G02", "Active-active replication across regions", "T14", "dsworkbook.regions.activeactive"),
+    Concept("G03", "Cache in front of a store", "T14", "dsworkbook.regions.cache"),
+    Concept("G04", "Single-leader replication: lag, failover, lost writes, split brain", "T14",
+            "dsworkbook.regions.leader"),
+    Concept("G05", "Multi-leader and leaderless replication across regions", "T14", "dsworkbook.regions.conflicts"),
     # T15 The interview framework
     Concept("I01", "Decision checklist drill", "T15"),
     Concept("I02", "Trade-off questions", "T15"),
