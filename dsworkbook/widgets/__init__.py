@@ -17,6 +17,7 @@ from dsworkbook.widgets.partitioning import RingPanel, ring_panel
 from dsworkbook.widgets.paxos import PaxosDuel, paxos_duel
 from dsworkbook.widgets.queues import ConsumerGroupPanel, consumer_group_panel
 from dsworkbook.widgets.raft import RaftScope, raft_scope
+from dsworkbook.widgets.regions import RegionPanel, region_panel
 from dsworkbook.widgets.transactions import TransactionTimeline, transaction_panel
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "RingPanel", "ring_panel",  # 11
     "ConsumerGroupPanel", "consumer_group_panel",  # 12
     "TransactionTimeline", "transaction_panel",  # 13
+    "RegionPanel", "region_panel",  # 14
 ]

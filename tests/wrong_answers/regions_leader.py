@@ -196,6 +196,15 @@ def returns_the_replica(session, replicas, client_region):
     return lead if lead.healthy else None
 
 
+def leader_needs_fresh_position(session, replicas, client_region):
+    # falls back to the leader only when its reported position covers the session: None for a stale view
+    need = max(session.last_write, session.last_read)
+    fresh = [r for r in replicas if not r.leader and r.healthy and r.applied >= need]
+    if fresh:
+        return min(fresh, key=lambda r: (rtt(client_region, r.region), r.name)).name
+    return next((r.name for r in replicas if r.leader and r.healthy and r.applied >= need), None)
+
+
 # -- 14-design-placement -------------------------------------------------------------------------------------
 
 PLACEMENT = {"leader": "us-east-1", "followers": [("eu-west-1", "sync"), ("ap-northeast-1", "async")],
@@ -240,6 +249,7 @@ WRONG = {
         ties_by_larger_name,          # ties the wrong way
         ties_by_set_order,            # ties by the order of a set of strings
         returns_the_replica,          # the replica, not its name
+        leader_needs_fresh_position,  # the leader only when its reported position covers the session
     ],
     "14-design-placement": [
         # every follower asynchronous: the leader's region takes the last writes with it
@@ -257,6 +267,8 @@ WRONG = {
                                              ("ap-northeast-1", "async")]),
         # the sync follower in the leader's own region: no copy in a second region when it fails
         _with(followers=[("us-east-1", "sync"), ("eu-west-1", "async"), ("ap-northeast-1", "async")]),
+        # a timeout of two heartbeats: one lost heartbeat is a false failover on some seeds
+        _with(timeout=100),
         # every read at the leader: Dublin and Tokyo read across an ocean
         _with(reads="leader"),
         # no replica in Tokyo

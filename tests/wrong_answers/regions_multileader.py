@@ -178,12 +178,21 @@ def resolve_tie_keeps_value_larger(existing, incoming):
 
 
 RIGHT: dict[str, Any] = {"14-drill-lww-merge": resolve_right}
+def resolve_rebuilt(existing, incoming):
+    # returns an equal copy (timestamp as a float) instead of the argument itself
+    if existing is None:
+        return incoming
+    w = incoming if (incoming.timestamp, incoming.region) > (existing.timestamp, existing.region) else existing
+    return Version(float(w.timestamp), w.region, w.value)
+
+
 ALSO_RIGHT: dict[str, list[Any]] = {"14-drill-lww-merge": [resolve_right_max, resolve_right_slices]}
 WRONG: dict[str, list[Any]] = {
     "14-drill-lww-merge": [resolve_seed, resolve_ge, resolve_smaller_region, resolve_value_as_text, resolve_region_only,
                            resolve_max_value, resolve_region_first, resolve_ts_as_text, resolve_int_ts,
                            resolve_delete_is_empty, resolve_falsy_is_empty, resolve_none_returns_existing,
                            resolve_ignore_case, resolve_natural_region, resolve_hash_tie, resolve_random_tie,
+                           resolve_rebuilt,
                            resolve_mixed_fields, resolve_tie_keeps_value_larger],
 }
 

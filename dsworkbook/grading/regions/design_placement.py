@@ -25,6 +25,8 @@ QUIET_MS = 4000.0
 READS = ("nearest", "leader")
 KEYS = ("leader", "followers", "reads", "timeout")
 SEED = 14
+#: the fault-free run is repeated on these seeds for the false-failover goal (one seed can be lucky)
+QUIET_SEEDS = (14, 15, 16, 17, 18)
 HINT_FORM = ('answer a dict {"leader": region, "followers": [(region, mode), ...], "reads": "nearest" or "leader", '
              '"timeout": ms}; regions from dw.regions.REGION_NAMES, modes "sync", "semi-sync" or "async", 1 to 4 '
              'followers, a timeout between 1 and 10000 ms')
@@ -64,7 +66,7 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))] if s else math.inf
 
 
-def _quiet_run(topo: Topology, reads: str, timeout: float) -> dict[str, Any]:
+def _quiet_run(topo: Topology, reads: str, timeout: float, seed: int = SEED) -> dict[str, Any]:
     """A run without a fault: write latency, where reads were served, false failovers."""
     policy = nearest_replica if reads == "nearest" else _leader_only
     routed: list[tuple[str, str | None]] = []
@@ -74,7 +76,7 @@ def _quiet_run(topo: Topology, reads: str, timeout: float) -> dict[str, Any]:
         routed.append((client_region, target))
         return target
 
-    sim = leader_sim(SEED, topo, clients=list(CITIES.values()), the_world=world(*_regions(topo)),
+    sim = leader_sim(seed, topo, clients=list(CITIES.values()), the_world=world(*_regions(topo)),
                      orchestrator=ORCH_REGION, timeout=timeout, heartbeat=HEARTBEAT, writes=0.5, router=router,
                      think=10.0, stop=QUIET_MS, write_timeout=1000.0)
     for name in topo.names:  # heartbeats cross a lossy path to the orchestrator
@@ -110,11 +112,14 @@ def grade_design_placement(answer: Any) -> str:
     topo = _topology(leader, followers)
     quiet = _quiet_run(topo, reads, timeout)
     shown = answer
-    if quiet["failovers"]:
-        fail(case="goal: no failover without a failure", input=shown, expected="0 failovers in the fault-free run",
-             got=f"{quiet['failovers']} failovers while nothing failed",
-             hint="a heartbeat leaves every 50 ms and some are lost: a timeout that one lost heartbeat can exceed "
-                  "fires without a failure")
+    for seed in QUIET_SEEDS:
+        failovers = (quiet if seed == SEED else _quiet_run(topo, reads, timeout, seed))["failovers"]
+        if failovers:
+            fail(case=f"goal: no failover without a failure (seed {seed})", input=shown,
+                 expected=f"0 failovers in the fault-free runs of seeds {', '.join(map(str, QUIET_SEEDS))}",
+                 got=f"{failovers} failovers while nothing failed (seed {seed})",
+                 hint="a heartbeat leaves every 50 ms and some are lost: a timeout that one lost heartbeat can "
+                      "exceed fires without a failure")
     if not quiet["p99"] <= P99_MS:
         fail(case="goal: New York's p99 write latency <= 120 ms", input=shown, expected=f"<= {P99_MS:g} ms",
              got=f"{quiet['p99']:.1f} ms over {quiet['writes']} writes",

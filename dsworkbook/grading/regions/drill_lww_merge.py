@@ -64,6 +64,9 @@ def _hint(existing: Version | None, incoming: Version, got: Any, swapped: Any) -
 def _compare(resolve: Any, case: str, existing: Version | None, incoming: Version) -> None:
     want = lww_resolve(existing, incoming)
     got = attempt(resolve, existing, incoming, input={"existing": existing, "incoming": incoming}, case=case)
+    if _same(got, want) and got is not existing and got is not incoming:
+        fail(case=case, input={"existing": existing, "incoming": incoming}, expected=f"{want} (the argument itself)",
+             got=f"{got!r}, a new tuple", hint=HINT_SAME + " - the same object, not a copy")
     if not _same(got, want):
         swapped = None
         if existing is not None:

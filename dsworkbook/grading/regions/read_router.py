@@ -113,6 +113,8 @@ HAND: list[tuple[str, Session, list[ReplicaView], str]] = [
     ("the listed order is not the order of distance", S(0, 0),
      [V("syd", "ap-southeast-2", 5, True), V("sgp", "ap-southeast-1", 5, True), LEAD, V("tok", "ap-northeast-1", 5, True)],
      "ap-northeast-2"),
+    ("the leader's reported position is behind the session's (a stale view): the leader still", S(6, 0),
+     [LEAD._replace(applied=5), V("dub", "eu-west-1", 4, True)], "eu-west-1"),
     ("only unhealthy followers", S(0, 0),
      [V("dub", "eu-west-1", 9, False), LEAD, V("fra", "eu-central-1", 9, False)], "eu-west-1"),
 ]
@@ -126,6 +128,8 @@ def draw(rng: random.Random) -> tuple[Session, list[ReplicaView], str]:
     last_write, last_read = rng.randint(0, top) * (rng.random() < 0.8), rng.randint(0, top) * (rng.random() < 0.7)
     applied = max([last_write, last_read] + [f.applied for f in followers])
     leader = V("leader", rng.choice(REGION_NAMES), applied, rng.random() < 0.85, True)
+    if rng.random() < 0.2:  # the view of the leader's position is stale: it leads whatever the number says
+        leader = leader._replace(applied=rng.randint(0, applied))
     replicas = followers + [leader]
     rng.shuffle(replicas)
     return S(last_write, last_read), replicas, rng.choice(REGION_NAMES)
