@@ -155,7 +155,7 @@ COMMANDS: dict[str, Command] = {
 
 
 #: Modules that bring commands of their own; each defines ``COMMANDS: dict[str, Command]``.
-COMMAND_MODULES = ("dsworkbook.checkers.commands", "dsworkbook.campaigns")
+COMMAND_MODULES = ("dsworkbook.checkers.commands", "dsworkbook.campaigns", "dsworkbook.jepsen")
 
 
 def all_commands() -> dict[str, Command]:

@@ -1,4 +1,4 @@
-"""Real Redis and ZooKeeper beside the simulation (L07, and the coordination recipes on ZooKeeper).
+"""Real Redis, ZooKeeper, PostgreSQL and etcd beside the simulation.
 
 ``from dsworkbook import realservers``:
 
@@ -14,10 +14,13 @@ module            what it holds
 ``streams``       a consumer killed between its effect and its XACK on Redis Streams: at-most-once
                   loses, at-least-once duplicates, an idempotent consumer does neither
 ``child``         a client in a child process, frozen or killed at an exact point of its work
+``etcd``          ``etcd_cluster(n)``: a private etcd cluster on loopback ports, its HTTP JSON API
+``jepsen_etcd``   clients and a nemesis (pause, kill) recording a Jepsen-style history of etcd,
+                  and the serializable-read probe the checker catches (M05)
 ================  ==================================================================================
 
 The servers come from the system's packages (Debian: ``redis-server``, ``zookeeper``,
-``postgresql``); when one is missing, :func:`install_hint` says how to install it.
+``postgresql``, ``etcd-server``); when one is missing, :func:`install_hint` says how to install it.
 """
 
 from dsworkbook.realservers.pause import (PauseResult, Storage, Write, redis_pause_experiment,
@@ -26,6 +29,8 @@ from dsworkbook.realservers.redis_lock import (EXTEND_SCRIPT, RELEASE_SCRIPT, Fe
                                                RedisLockServer, new_token)
 from dsworkbook.realservers.redlock import Lease, Redlock, drift_allowance_ms, majority, redlock_decision
 from dsworkbook.realservers.child import ChildProcess
+from dsworkbook.realservers.etcd import EtcdCluster, EtcdMember, etcd_available, etcd_call, etcd_cluster
+from dsworkbook.realservers.jepsen_etcd import EtcdRun, etcd_test, run_etcd_test
 from dsworkbook.realservers.stream_consumer import DEDUP_SCRIPT, Entry, StreamConsumer, StreamKeys
 from dsworkbook.realservers.streams import (StreamCrash, StreamRunResult, claim_stale, crash_consumer, crash_point,
                                             delivery_table, pending_by_consumer, produce, recover,
@@ -47,4 +52,5 @@ __all__ = [
     "StreamKeys", "Entry", "StreamConsumer", "DEDUP_SCRIPT", "StreamCrash", "StreamRunResult", "crash_point",
     "produce", "crash_consumer", "claim_stale", "pending_by_consumer", "recover", "stream_delivery_experiment",
     "delivery_table",
+    "etcd_cluster", "etcd_available", "etcd_call", "EtcdCluster", "EtcdMember", "EtcdRun", "run_etcd_test", "etcd_test",
 ]

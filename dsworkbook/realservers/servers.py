@@ -66,10 +66,12 @@ INSTALL = {
                   "(both need Java on PATH)"),
     "postgresql": ("sudo apt-get install postgresql",
                    "macOS: brew install postgresql@15; conda: conda install -c conda-forge postgresql"),
+    "etcd": ("sudo apt-get install etcd-server",
+             "macOS: brew install etcd; conda: conda install -c conda-forge etcd"),
 }
 
 _PROGRAM = {"redis": "redis-server", "zookeeper": "ZooKeeper (and java)",
-            "postgresql": "PostgreSQL (initdb and postgres)"}
+            "postgresql": "PostgreSQL (initdb and postgres)", "etcd": "etcd"}
 
 
 class ServerUnavailable(ConfigError):
