@@ -115,8 +115,8 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("F06", "Linearizable KV store on Raft", "T06", "dsworkbook.consensus.raft_kv"),
     Concept("F07", "Raft log compaction: snapshots and InstallSnapshot", "T06"),
     Concept("F08", "Raft membership changes: single-server, joint consensus, learners", "T06"),
-    Concept("F09", "PreVote, CheckQuorum and leadership transfer", "T06"),
-    Concept("F10", "Linearizable reads without the log: ReadIndex and leases", "T06"),
+    Concept("F09", "PreVote, CheckQuorum and leadership transfer", "T06", "dsworkbook.consensus.raft.prevote"),
+    Concept("F10", "Linearizable reads without the log: ReadIndex and leases", "T06", "dsworkbook.consensus.raft.reads"),
     # T07 Consensus: Paxos
     Concept("P01", "Single-decree Paxos", "T07", "dsworkbook.consensus.paxos"),
     Concept("P02", "Multi-Paxos, Fast Paxos and Flexible Paxos quorums", "T07", "dsworkbook.consensus.multipaxos"),

@@ -16,12 +16,12 @@ from dsworkbook.consensus.fuzzing.paxos import (PAXOS_ACCEPTORS, fuzz_paxos, pax
 from dsworkbook.consensus.fuzzing.raft import (CLIENTS, FAMILIES, FAULT_PHASE, SERVERS, SETTLE, Problem, campaign_run,
                                                campaign_schedule, explain, family_of, fuzz_raft, raft_config,
                                                raft_invariant, raft_problem, raft_progress, raft_run, raft_schedule,
-                                               shrink_violation, stale_tail_schedule)
+                                               shrink_violation, stale_tail_schedule, clock_schedule)
 from dsworkbook.consensus.paxos import PAXOS_VARIANTS
 from dsworkbook.consensus.raft import VARIANTS as RAFT_VARIANTS
 from dsworkbook.sim.fuzz import Campaign, FuzzReport, default_processes, register_campaign
 
-__all__ = ["FAULT_PHASE", "SETTLE", "SERVERS", "CLIENTS", "FAMILIES", "raft_config", "raft_schedule",
+__all__ = ["FAULT_PHASE", "SETTLE", "SERVERS", "CLIENTS", "FAMILIES", "raft_config", "raft_schedule", "clock_schedule",
            "stale_tail_schedule", "family_of", "campaign_schedule", "campaign_run", "raft_run", "raft_progress",
            "Problem", "raft_problem", "raft_invariant", "shrink_violation", "fuzz_raft", "explain", "repair",
            "PAXOS_ACCEPTORS", "paxos_schedule", "paxos_run",
@@ -41,8 +41,10 @@ def _paxos(seeds: Sequence[int], *, variant: str, processes: int, shrink_first: 
 
 register_campaign(Campaign(
     "raft", "Raft's five safety properties and linearizable clients of its key-value store (5 servers, 5 clients, "
-    "random faults and a stale-tail family); progress: every command committed",
-    _raft, tuple(RAFT_VARIANTS), options={"backoff": ("length", "one", "term")}, parallel=True))
+    "random faults, a stale-tail family, and a clock family when reads skip the log: --read_mode read_index|lease); "
+    "progress: every command committed",
+    _raft, tuple(RAFT_VARIANTS), options={"backoff": ("length", "one", "term"),
+                                          "read_mode": ("log", "read_index", "lease")}, parallel=True))
 register_campaign(Campaign(
     "paxos", "single-decree Paxos's agreement, validity, integrity (4 proposers, 5 acceptors); progress: all decide",
     _paxos, tuple(PAXOS_VARIANTS)))

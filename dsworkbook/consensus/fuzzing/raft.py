@@ -17,7 +17,7 @@ come out of every run, the always/sometimes pair of :func:`dsworkbook.sim.fuzz`:
 * *sometimes* (:func:`raft_progress`): every client got every one of its commands committed
   and answered.
 
-Seeds come in two **families** (:func:`family_of`):
+Seeds come in two **families** (:func:`family_of`; a third for reads that skip the log, below):
 
 * ``random`` (three seeds in four; :func:`raft_schedule`): drawn with
   :meth:`FaultSchedule.random` in two layers. *Episodes* - two faults of any kind in each
@@ -40,6 +40,15 @@ Seeds come in two **families** (:func:`family_of`):
   cuts the tail before any commit index is applied to it; the term back-off can land below
   the tail, on entries that agree, and leave it in place (for correct Raft, safely: Figure 2
   commits only up to the last *new* entry).
+
+A campaign whose reads skip the log (``options={"read_mode": "read_index"}`` or ``"lease"``, or
+the ``lease_read_clock_drift`` variant) swaps one random seed in four (``seed % 4 == 1``) for a
+third family, ``clock`` (:func:`clock_schedule`): a random pair of servers is cut off and their
+clocks are stepped back by 500-1000 ms; once the others have moved on, three clients are moved
+to their side; clocks drift within the drift bound. When the pair held the leader, a lease
+timed on its wall clock still holds, and it answers the clients' reads from a state the new
+leader's writes have overwritten; a lease timed by timers, and ReadIndex, do not care.
+Campaigns with reads through the log are unchanged.
 
 Timeouts are short (50-100 ms elections, 20 ms heartbeats) so that a run of a few seconds sees
 dozens of terms.
@@ -66,13 +75,14 @@ from dsworkbook.consensus.raft import RaftConfig, client_ids, server_ids
 from dsworkbook.consensus.raft_invariants import check_safety
 from dsworkbook.consensus.raft_kv import kv_sim, kv_violation
 from dsworkbook.errors import ConfigError
-from dsworkbook.sim import (Crash, FaultSchedule, FuzzReport, Heal, Partition, Restart, ShrinkResult, Simulation,
-                            fuzz, shrink)
+from dsworkbook.sim import (ClockDrift, ClockJump, Crash, FaultSchedule, FuzzReport, Heal, Partition, Restart,
+                            ShrinkResult, Simulation, fuzz, shrink)
 from dsworkbook.sim.fuzz import fuzz_in_processes
 
 __all__ = ["FAULT_PHASE", "SETTLE", "SERVERS", "CLIENTS", "FAMILIES", "STALE_TAIL_OPTIONS", "raft_config",
-           "raft_schedule", "stale_tail_schedule", "family_of", "campaign_schedule", "campaign_run", "raft_run",
-           "raft_progress", "Problem", "raft_problem", "raft_invariant", "shrink_violation", "fuzz_raft", "explain"]
+           "raft_schedule", "stale_tail_schedule", "clock_schedule", "family_of", "campaign_schedule", "campaign_run",
+           "raft_run", "raft_progress", "Problem", "raft_problem", "raft_invariant", "shrink_violation", "fuzz_raft",
+           "explain"]
 
 SERVERS = tuple(server_ids(5))
 CLIENTS = 5
@@ -86,9 +96,13 @@ SHRINK_SLACK = 500.0
 STALE_TAIL_EVERY = 4
 #: RaftConfig fields the stale-tail family sets (see the module docstring)
 STALE_TAIL_OPTIONS: dict[str, Any] = {"backoff": "term"}
+#: seed % STALE_TAIL_EVERY == CLOCK_FAMILY: a clock scenario, in campaigns whose reads skip the log
+CLOCK_FAMILY = 1
 FAMILIES = {"random": "random fault schedules in two layers: episodes and blips (raft_schedule)",
             "stale tail": "a pair cut off with two clients, again and again, while the majority changes leaders "
-                          "(stale_tail_schedule; term back-off)"}
+                          "(stale_tail_schedule; term back-off)",
+            "clock": "a pair cut off while their clocks are stepped back, then clients moved to their side; clocks "
+                     "drifting within the lease's bound (clock_schedule; only for reads that skip the log)"}
 
 
 def raft_config(variant: str = "correct", **overrides: Any) -> RaftConfig:
@@ -146,14 +160,55 @@ def stale_tail_schedule(seed: int, nodes: Sequence[str] = SERVERS, duration: flo
     return FaultSchedule(out)
 
 
-def family_of(seed: int) -> str:
-    """Which family seed ``seed`` belongs to: ``"stale tail"`` for one seed in four, else ``"random"``."""
-    return "stale tail" if seed % STALE_TAIL_EVERY == STALE_TAIL_EVERY - 1 else "random"
+def clock_schedule(seed: int, nodes: Sequence[str] = SERVERS, duration: float = FAULT_PHASE,
+                   clients: Sequence[str] | None = None) -> FaultSchedule:
+    """The clock family (see the module docstring): cut a pair off, step their clocks back, send them clients.
+
+    Every 600 ms: at 100-150 ms a random pair of servers is cut off, and within 20 ms their
+    clocks jump back by 500-1000 ms; 110-150 ms into the cut, three random clients are moved to
+    their side (they can reach only the pair); everything heals 300-350 ms later. A random
+    server's drift is set within +-4% each round (two clocks then differ by at most 8.4%, inside
+    the default ``clock_drift_bound`` of 20%). If the pair held the leader, the majority has
+    elected another leader and taken writes by the time the clients arrive.
+    """
+    clients = client_ids(CLIENTS) if clients is None else list(clients)
+    rng = random.Random(f"raft-clock:{seed}")
+    out: list[Any] = []
+    for start in range(0, int(duration) - 649, 600):
+        t0 = round(start + rng.uniform(100, 150), 1)
+        t1 = round(t0 + rng.uniform(110, 150), 1)
+        t2 = round(t1 + rng.uniform(300, 350), 1)
+        pair = sorted(rng.sample(list(nodes), 2))
+        side = sorted([*pair, *rng.sample(clients, min(3, len(clients)))])
+        out += [Partition(t0, (tuple(pair),)), Partition(t1, (tuple(side),)), Heal(t2)]
+        out += [ClockJump(round(t0 + rng.uniform(0, 20), 1), server, -round(rng.uniform(500, 1000), 1))
+                for server in pair]
+        out.append(ClockDrift(round(start + rng.uniform(0, 100), 1), rng.choice(list(nodes)),
+                              round(rng.uniform(-0.04, 0.04), 4)))
+    return FaultSchedule(out)
 
 
-def campaign_schedule(seed: int) -> FaultSchedule:
+def _reads_skip_log(variant: str, options: Mapping[str, Any] | None) -> bool:
+    return variant == "lease_read_clock_drift" or dict(options or {}).get("read_mode", "log") != "log"
+
+
+def family_of(seed: int, *, variant: str = "correct", options: Mapping[str, Any] | None = None) -> str:
+    """Which family seed ``seed`` belongs to: ``"stale tail"`` for one seed in four, ``"clock"`` for another
+    when reads skip the log (``variant``/``options`` say), else ``"random"``."""
+    if seed % STALE_TAIL_EVERY == STALE_TAIL_EVERY - 1:
+        return "stale tail"
+    if seed % STALE_TAIL_EVERY == CLOCK_FAMILY and _reads_skip_log(variant, options):
+        return "clock"
+    return "random"
+
+
+def campaign_schedule(seed: int, *, variant: str = "correct",
+                      options: Mapping[str, Any] | None = None) -> FaultSchedule:
     """The schedule the campaign runs for ``seed`` (its family's)."""
-    return stale_tail_schedule(seed) if family_of(seed) == "stale tail" else raft_schedule(seed)
+    family = family_of(seed, variant=variant, options=options)
+    if family == "stale tail":
+        return stale_tail_schedule(seed)
+    return clock_schedule(seed) if family == "clock" else raft_schedule(seed)
 
 
 # -- one run ---------------------------------------------------------------------------------------
@@ -266,8 +321,8 @@ def _campaign(seeds: Sequence[int], variant: str, stop_after: int | None,
               on_seed: Callable[[int, FuzzReport], None] | None = None,
               options: Mapping[str, Any] | None = None) -> FuzzReport:
     return fuzz(functools.partial(campaign_run, variant=variant, options=options), raft_invariant, seeds=seeds,
-                schedule=campaign_schedule, progress=raft_progress, shrink_first=False, stop_after=stop_after,
-                on_seed=on_seed)
+                schedule=functools.partial(campaign_schedule, variant=variant, options=options), progress=raft_progress,
+                shrink_first=False, stop_after=stop_after, on_seed=on_seed)
 
 
 def fuzz_raft(seeds: int | Iterable[int], *, variant: str = "correct", processes: int = 1, shrink_first: bool = True,
@@ -312,7 +367,7 @@ def explain(seed: int, schedule: FaultSchedule, *, variant: str = "correct",
     kv = kv_violation(sim.history)
     if report.ok and kv is None:
         return f"seed {seed}: no safety property broke ({report.summary()}) and the clients' history is linearizable"
-    lines = [f"seed {seed}, variant {variant!r} ({family_of(seed)} family):"]
+    lines = [f"seed {seed}, variant {variant!r} ({family_of(seed, variant=variant, options=options)} family):"]
     lines += [f"  - {v.describe()}" for v in report.violations[:5]]
     if kv is not None:
         lines.append(f"  - {kv.describe()}")

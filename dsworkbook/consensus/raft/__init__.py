@@ -5,6 +5,11 @@ the log, the node with its roles as handler tables, elections, replication with 
 pipelining, the commit rule, the back-off rules of §5.3 (``RaftConfig.backoff``), a client,
 cluster helpers, a hand-driving harness for unit tests, scripted scenarios (Figure 7, Figure 8
 with and without no-ops) and commit rules on trial (:mod:`~dsworkbook.consensus.raft.commit_rules`).
+The extensions of Ongaro's thesis, each off by default: PreVote, CheckQuorum and the vote guard
+(:mod:`~dsworkbook.consensus.raft.prevote`), leadership transfer
+(:mod:`~dsworkbook.consensus.raft.transfer`), ReadIndex and lease reads
+(:mod:`~dsworkbook.consensus.raft.reads`), with their measurements
+(:mod:`~dsworkbook.consensus.raft.availability`, :mod:`~dsworkbook.consensus.raft.read_paths`).
 Safety checking lives in :mod:`dsworkbook.consensus.raft_invariants`, the key-value store on top
 in :mod:`dsworkbook.consensus.raft_kv`.
 """
@@ -12,12 +17,14 @@ in :mod:`dsworkbook.consensus.raft_kv`.
 from dsworkbook.consensus.raft.client import RaftClient
 from dsworkbook.consensus.raft.cluster import (client_ids, cluster_table, committed_commands, leaders, live_servers,
                                               log_terms, raft_sim, server_ids)
-from dsworkbook.consensus.raft.config import BACKOFFS, VARIANTS, RaftConfig
+from dsworkbook.consensus.raft.availability import disruption_table, transfer_table
+from dsworkbook.consensus.raft.config import BACKOFFS, READ_MODES, VARIANTS, RaftConfig
 from dsworkbook.consensus.raft.log import RaftLog, at_least_as_up_to_date
 from dsworkbook.consensus.raft.messages import (RAFT_MESSAGES, AppendEntries, AppendEntriesReply, Command, Entry,
-                                                NotLeader, RequestVote, RequestVoteReply, message_kind,
-                                                message_label)
+                                                NotLeader, PreVote, PreVoteReply, RequestVote, RequestVoteReply,
+                                                TimeoutNow, TransferLeadership, message_kind, message_label)
 from dsworkbook.consensus.raft.node import CommandList, RaftNode
+from dsworkbook.consensus.raft.read_paths import read_path_table
 from dsworkbook.consensus.raft.replication import majority_commit_index
 from dsworkbook.consensus.raft.roles import CANDIDATE, FOLLOWER, LEADER, ROLES, Role
 
@@ -28,4 +35,6 @@ __all__ = [
     "RAFT_MESSAGES", "message_kind", "message_label", "Role", "FOLLOWER", "CANDIDATE", "LEADER", "ROLES",
     "raft_sim", "server_ids", "client_ids", "leaders", "live_servers", "cluster_table", "log_terms",
     "committed_commands",
+    "READ_MODES", "PreVote", "PreVoteReply", "TimeoutNow", "TransferLeadership", "disruption_table", "transfer_table",
+    "read_path_table",
 ]

@@ -9,6 +9,13 @@ follower instead of one), how the leader backs off ``next_index`` after a refusa
 (``backoff``, one of :data:`BACKOFFS`), whether a new leader appends a no-op (§8), and a
 ``variant``.
 
+Beyond the paper's core (Ongaro's thesis, "Consensus: Bridging Theory and Practice", 2014), each
+off by default so that the default cluster is exactly the paper's: ``prevote`` (§9.6: ask
+whether an election could be won before bumping the term), ``check_quorum`` (§6.2: a leader
+that has not heard from a majority within an election timeout steps down) and ``read_mode``
+(one of :data:`READ_MODES`, §6.4: how a leader answers a read-only request). Lease reads assume
+that no server's clock runs more than ``clock_drift_bound`` faster than another's.
+
 A variant is a deliberately broken Raft, each a classic mistake, for "break it" experiments:
 the fuzzer (:mod:`dsworkbook.consensus.fuzzing`) must find each one and say which safety
 property broke. :data:`VARIANTS` maps each name to the rule of the paper it breaks.
@@ -20,7 +27,7 @@ from dataclasses import dataclass
 
 from dsworkbook.errors import ConfigError
 
-__all__ = ["RaftConfig", "VARIANTS", "BACKOFFS"]
+__all__ = ["RaftConfig", "VARIANTS", "BACKOFFS", "READ_MODES"]
 
 #: name -> where the rule comes from and what the leader does after a refused AppendEntries.
 #: Back-off decides only how fast a follower's log is repaired, never what it ends up holding:
@@ -53,9 +60,28 @@ VARIANTS: dict[str, str] = {
                             "to disk, so a crash between the two makes it forget a vote it gave and vote again, or "
                             "lose entries it acknowledged (Figure 2: persistent state is 'updated on stable "
                             "storage before responding to RPCs')",
+    "lease_read_clock_drift": "lease reads (read_mode 'lease') timed on the leader's wall clock for a whole minimum "
+                             "election timeout: no allowance for clock drift, and a clock stepped back stretches "
+                             "the lease, so a leader deposed meanwhile answers reads from its stale state "
+                             "(thesis §6.4.1: a lease is only safe under a bound on clock drift)",
     "commit_to_own_last_index": "a follower raises its commit index to min(leaderCommit, its own last index) "
                                 "instead of the last new entry, committing a stale tail the leader never vouched "
                                 "for (Figure 2, AppendEntries rule 5: min(leaderCommit, index of last new entry))",
+}
+
+
+#: name -> how a leader answers a read-only request (a get) of the key-value store.
+READ_MODES: dict[str, str] = {
+    "log": "the read is a log entry like any command, answered once committed and applied (§8 of the paper). "
+           "The default",
+    "read_index": "thesis §6.4: record the commit index as the read index, confirm leadership with a round of "
+                  "heartbeats to a majority, wait until the state machine has applied the read index, answer "
+                  "locally - no log entry, one round trip",
+    "lease": "thesis §6.4.1: answer locally, with no round trip, while a lease holds; the lease starts when a "
+             "heartbeat round that a majority acknowledged was sent and lasts the minimum election timeout "
+             "divided by (1 + clock_drift_bound), timed by the leader's timers (immune to clock jumps); followers "
+             "ignore votes for a minimum election timeout after hearing from the leader. Falls back to read_index "
+             "when the lease has lapsed",
 }
 
 
@@ -81,6 +107,10 @@ class RaftConfig:
     noop_on_election: bool = True
     variant: str = "correct"
     backoff: str = "length"
+    prevote: bool = False
+    check_quorum: bool = False
+    read_mode: str = "log"
+    clock_drift_bound: float = 0.2
 
     def __post_init__(self) -> None:
         try:
@@ -103,7 +133,46 @@ class RaftConfig:
             raise ConfigError(f"unknown variant {self.variant!r}; choose one of {list(VARIANTS)}")
         if self.backoff not in BACKOFFS:
             raise ConfigError(f"unknown backoff {self.backoff!r}; choose one of {list(BACKOFFS)} (see BACKOFFS)")
+        for name in ("prevote", "check_quorum"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.read_mode not in READ_MODES:
+            raise ConfigError(f"unknown read_mode {self.read_mode!r}; choose one of {list(READ_MODES)} "
+                              "(see READ_MODES)")
+        bound = self.clock_drift_bound
+        if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not 0 <= bound < 1:
+            raise ConfigError(f"clock_drift_bound must be a fraction in [0, 1) (0.2: a clock may run 20% faster than "
+                              f"another), got {bound!r}")
 
     @property
     def broken(self) -> bool:
         return self.variant != "correct"
+
+    @property
+    def lease_reads(self) -> bool:
+        """Does a leader answer reads under a lease (``read_mode="lease"`` or the broken lease variant)?"""
+        return self.read_mode == "lease" or self.variant == "lease_read_clock_drift"
+
+    @property
+    def local_reads(self) -> bool:
+        """Are reads answered without a log entry (ReadIndex or a lease)?"""
+        return self.read_mode != "log" or self.variant == "lease_read_clock_drift"
+
+    @property
+    def vote_guard(self) -> bool:
+        """Do servers ignore votes for a minimum election timeout after hearing from a leader?
+
+        Thesis §4.2.3 (disruptive servers); PreVote (§9.6) refuses a pre-vote on the same ground, and a
+        lease (§6.4.1) is safe only because no majority can elect a new leader before it ends.
+        """
+        return self.prevote or self.lease_reads
+
+    @property
+    def lease_length(self) -> float:
+        """How long (ms, on the leader's timers) a lease lasts from the send time of its heartbeat round.
+
+        The minimum election timeout divided by ``1 + clock_drift_bound``: the followers that
+        acknowledged the round ignore votes for a minimum election timeout on their own clocks,
+        which may run up to that much faster than the leader's (thesis §6.4.1).
+        """
+        return self.election_timeout[0] / (1.0 + self.clock_drift_bound)

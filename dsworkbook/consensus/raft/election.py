@@ -52,7 +52,7 @@ class ElectionMixin:
 
     def request_votes(self: "RaftNode") -> None:
         """Send RequestVote to every peer that has not answered yet, and plan a resend."""
-        msg = RequestVote(self.current_term, self.id, self.log.last_index, self.log.last_term)
+        msg = RequestVote(self.current_term, self.id, self.log.last_index, self.log.last_term, self.transfer_campaign)
         for peer in self.peers:
             if peer not in self.answered:
                 self.send(peer, msg)

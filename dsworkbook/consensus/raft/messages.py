@@ -23,6 +23,15 @@ by voter.
 Log entries are :class:`Entry` records ``(term, command)``; a ``command`` of ``None`` is the
 no-op a new leader appends (§8). Client commands are :class:`Command` records carrying the
 client id and a sequence number, which is what the state machine de-duplicates on (§8).
+
+Beyond the paper (Ongaro's thesis, 2014; each used only when its ``RaftConfig`` option is on):
+:class:`PreVote` / :class:`PreVoteReply` (§9.6) ask "would you vote for me?" without touching
+anyone's term; :class:`TimeoutNow` (§3.10) starts an election at once, and
+:class:`TransferLeadership` asks a leader to hand over to a given server. Every AppendEntries
+carries the leader's heartbeat ``round`` and its reply echoes it: a reply to round k proves the
+follower still took the sender for its leader after round k began, which is what ReadIndex and
+leases count (§6.4). A :class:`RequestVote` with ``transfer`` set comes from a leadership
+transfer and is heard even by a server that has just heard from a leader (§4.2.3 lets it through).
 """
 
 from __future__ import annotations
@@ -31,7 +40,8 @@ from dataclasses import dataclass
 from typing import Any, NewType
 
 __all__ = ["Term", "Index", "Entry", "Command", "NotLeader", "RequestVote", "RequestVoteReply",
-           "AppendEntries", "AppendEntriesReply", "TimeoutNow", "RAFT_MESSAGES", "message_kind", "message_label"]
+           "AppendEntries", "AppendEntriesReply", "TimeoutNow", "PreVote", "PreVoteReply",
+           "TransferLeadership", "RAFT_MESSAGES", "message_kind", "message_label"]
 
 Term = NewType("Term", int)
 Index = NewType("Index", int)
@@ -71,6 +81,7 @@ class RequestVote:
     candidate_id: str
     last_log_index: int
     last_log_term: int
+    transfer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +100,7 @@ class AppendEntries:
     prev_log_term: int
     entries: tuple[Entry, ...]
     leader_commit: int
+    round: int = 0
 
     @property
     def size(self) -> int:
@@ -112,15 +124,52 @@ class AppendEntriesReply:
     last_log_index: int
     conflict_term: int = 0
     conflict_index: int = 0
+    round: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class TimeoutNow:
     """"Start an election now" (Ongaro's thesis, §3.10, leadership transfer).
 
-    It carries no term and skips the prologue: scripted scenarios (Figure 8) and the cluster
-    widget use it to decide who campaigns when, instead of waiting for a random timeout.
+    It carries no term and skips the prologue: a leader handing over sends it to its target once
+    the target's log is up to date, and scripted scenarios (Figure 8) and the cluster widget use it
+    to decide who campaigns when, instead of waiting for a random timeout. The election it starts
+    skips PreVote and its RequestVote has ``transfer`` set.
     """
+
+
+@dataclass(frozen=True, slots=True)
+class PreVote:
+    """"Could I win an election of ``term``?" - asked before bumping any term (thesis §9.6).
+
+    ``term`` is the term the sender *would* campaign in (its own + 1); the receiver's term does not
+    change whatever it answers.
+    """
+
+    term: int
+    candidate_id: str
+    last_log_index: int
+    last_log_term: int
+
+
+@dataclass(frozen=True, slots=True)
+class PreVoteReply:
+    """The answer to a :class:`PreVote` of term ``asked``; ``term`` is the voter's own current term."""
+
+    term: int
+    asked: int
+    granted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TransferLeadership:
+    """An operator's request to a leader: hand leadership over to ``target`` (thesis §3.10).
+
+    ``target=None`` lets the leader pick the follower with the most of its log (the highest
+    ``match_index``). Servers that do not lead ignore it.
+    """
+
+    target: str | None = None
 
 
 RAFT_MESSAGES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply)
@@ -158,6 +207,10 @@ def message_label(msg: Any) -> tuple[str, str]:
         text = f"AE t{msg.term} +{len(msg.entries)}" if msg.entries else f"beat t{msg.term}"
     elif kind is AppendEntriesReply:
         text = f"ok {msg.index}" if msg.success else f"no {msg.index}"
+    elif kind is PreVote:
+        text = f"PV t{msg.term}"
+    elif kind is PreVoteReply:
+        text = "pre-vote yes" if msg.granted else "pre-vote no"
     else:
         text = kind.__name__
     return message_kind(msg), text

@@ -14,7 +14,11 @@ Every message goes through one prologue, :meth:`RaftNode.on_message`: a higher t
 node a follower of that term (§5.1), then the current role's table picks the handler
 (:mod:`~dsworkbook.consensus.raft.roles`). Elections live in
 :mod:`~dsworkbook.consensus.raft.election`, replication and the commit rule in
-:mod:`~dsworkbook.consensus.raft.replication`.
+:mod:`~dsworkbook.consensus.raft.replication`; the thesis's extensions, each off by default, in
+:mod:`~dsworkbook.consensus.raft.prevote` (PreVote, CheckQuorum, the vote guard; their messages
+and a guarded RequestVote are handled *before* the prologue, since they must not change terms),
+:mod:`~dsworkbook.consensus.raft.transfer` (leadership transfer) and
+:mod:`~dsworkbook.consensus.raft.reads` (ReadIndex and lease reads).
 
 Committed entries are applied in log order to a state machine (any object with
 ``apply(command) -> output``; :class:`CommandList` by default, the key-value store of
@@ -34,13 +38,19 @@ from typing import Any, Callable, Mapping, Sequence
 from dsworkbook.consensus.raft.config import RaftConfig
 from dsworkbook.consensus.raft.election import ElectionMixin
 from dsworkbook.consensus.raft.log import RaftLog
-from dsworkbook.consensus.raft.messages import Command, Entry, NotLeader, TimeoutNow
+from dsworkbook.consensus.raft.messages import (Command, Entry, NotLeader, PreVote, PreVoteReply, RequestVote, TimeoutNow,
+                                                TransferLeadership)
+from dsworkbook.consensus.raft.prevote import PreVoteMixin
+from dsworkbook.consensus.raft.reads import ReadMixin
 from dsworkbook.consensus.raft.replication import ReplicationMixin
 from dsworkbook.consensus.raft.roles import FOLLOWER, LEADER, Role
+from dsworkbook.consensus.raft.transfer import TransferMixin
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Node, Request, Response
 
 __all__ = ["RaftNode", "CommandList"]
+
+_BEFORE_PROLOGUE = frozenset({TimeoutNow, TransferLeadership, PreVote, PreVoteReply})
 
 
 class CommandList:
@@ -54,7 +64,7 @@ class CommandList:
         return len(self.applied)
 
 
-class RaftNode(ElectionMixin, ReplicationMixin, Node):
+class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, ReadMixin, Node):
     """One Raft server. ``members`` lists every server of the cluster (itself included).
 
     ``state_machine`` is a factory (called on every start: the state machine is volatile and
@@ -122,10 +132,24 @@ class RaftNode(ElectionMixin, ReplicationMixin, Node):
         self.probing: set[str] = set()
         self.beat_mark: dict[str, int] = {}
         self.pending: dict[tuple[str, int], tuple[str, int]] = {}
+        # the thesis's extensions (all idle unless their RaftConfig option is on)
+        self.round = 0
+        self.acked_round: dict[str, int] = {}
+        self.reads: list = []
+        self.guarded = self.prevoting = self.transfer_campaign = False
+        self.prevotes: set[str] = set()
+        self.heard: set[str] = set()
+        self.transfer_target: str | None = None
+        # the options, looked up once (the handlers below run for every message)
+        self.local_reads, self.leases = self.config.local_reads, self.config.lease_reads
+        self.tracks_acks = self.local_reads or self.config.check_quorum
+        self.guards_votes = self.config.vote_guard
         # what this server recovered from storage, for the safety checker: a crash that tore a handler
         # between a write and its note leaves the checker's copy of this log wrong until this note
         self.note(role="follower", term=self.current_term, start=True, log=1, entries=self.log.snapshot())
         self.reset_election_timer()
+        if self.guards_votes:
+            self.arm_vote_guard()  # a restarted server does not know when it last heard from a leader
 
     def save_term_and_vote(self) -> None:
         """Persist currentTerm and votedFor (call before sending anything that depends on them).
@@ -148,10 +172,12 @@ class RaftNode(ElectionMixin, ReplicationMixin, Node):
 
     def on_message(self, src: str, msg: Any) -> None:
         """§5.1: a higher term makes any role a follower of that term; then the role's handler runs."""
-        if type(msg) is TimeoutNow:
-            if self.role is not LEADER:
-                self.start_election()
+        kind = type(msg)
+        if kind in _BEFORE_PROLOGUE:  # the thesis's messages that must not change terms
+            self.before_prologue(src, msg)
             return
+        if kind is RequestVote and self.guards_votes and self.ignores_vote(msg):
+            return  # §4.2.3: a leader was heard from lately
         term = getattr(msg, "term", None)
         if term is None:
             return  # not a Raft message
@@ -163,16 +189,26 @@ class RaftNode(ElectionMixin, ReplicationMixin, Node):
 
     def on_timer(self, name: Any) -> None:
         if name == "election" and self.role is not LEADER:
-            getattr(self, self.role.on_timeout)()
+            self.transfer_campaign = False
+            self.election_timeout_fired()
         elif name == "heartbeat" and self.role is LEADER:
             self.heartbeat()
         elif name == "resend-votes" and self.role.name == "candidate":
             self.request_votes()
+        elif name == "vote-guard":
+            self.guarded = False
+        elif name == "check-quorum" and self.role is LEADER:
+            self.check_quorum()
+        elif name == "transfer" and self.role is LEADER:
+            self.abort_transfer()
+        else:
+            self.read_timer(name)
 
     # -- roles -------------------------------------------------------------------------------------------
 
     def set_role(self, role: Role) -> None:
         self.role = role
+        self.prevoting = False
         self.note(role=role.name, term=self.current_term)
 
     def become_follower(self, term: int) -> None:
@@ -199,6 +235,10 @@ class RaftNode(ElectionMixin, ReplicationMixin, Node):
             self.match_index[peer] = 0
             self.beat_mark[peer] = -1
         self.probing = set(self.peers)
+        self.transfer_target = None
+        self.reset_reads()
+        if self.config.check_quorum:
+            self.arm_check_quorum()
         if self.config.noop_on_election:
             self.append_entry(None)
         self.heartbeat()
@@ -216,10 +256,12 @@ class RaftNode(ElectionMixin, ReplicationMixin, Node):
         if not isinstance(command, Command):
             self.reply(src, request, f"a Raft request carries a Command, got {command!r}", ok=False)
             return
-        if self.role is not LEADER:
-            self.send(src, Response(request.req_id, False, NotLeader(self.leader_id)))
+        if self.role is not LEADER or self.transfer_target is not None:  # §3.10: no new requests while handing over
+            self.send(src, Response(request.req_id, False, NotLeader(self.transfer_target or self.leader_id)))
             return
         if self.config.variant == "stale_read_leader" and self.read_locally(src, request, command):
+            return
+        if self.local_reads and self.serve_read(src, request, command):
             return
         self.pending[(command.client, command.seq)] = (src, request.req_id)
         self.append_entry(command)
@@ -255,6 +297,8 @@ class RaftNode(ElectionMixin, ReplicationMixin, Node):
         for src, req_id in self.pending.values():
             self.send(src, Response(req_id, False, NotLeader(None)))
         self.pending.clear()
+        self.drop_reads()
+        self.transfer_target = None
 
     # -- commit and apply -------------------------------------------------------------------------------------
 

@@ -79,14 +79,16 @@ class ReplicationMixin:
             return
         self.leader_id = src
         self.reset_election_timer()
+        if self.guards_votes:
+            self.heard_from_leader()
         if not self.log.matches(msg.prev_log_index, msg.prev_log_term):
             term, first = self.conflict_hint(msg.prev_log_index)
             self.send(src, AppendEntriesReply(self.current_term, False, msg.prev_log_index, self.log.last_index,
-                                              term, first))
+                                              term, first, msg.round))
             return
         changed = self.log.merge(msg.prev_log_index, msg.entries)
         last_new = msg.prev_log_index + len(msg.entries)
-        reply = AppendEntriesReply(self.current_term, True, last_new, self.log.last_index)
+        reply = AppendEntriesReply(self.current_term, True, last_new, self.log.last_index, 0, 0, msg.round)
         if self.config.variant == "reply_before_persist":
             self.send(src, reply)  # the broken variant: the acknowledgement leaves before the log is on disk
         if changed is not None:
@@ -164,10 +166,12 @@ class ReplicationMixin:
     def send_append(self: "RaftNode", peer: str, first: int, entries: tuple) -> None:
         prev = first - 1
         self.send(peer, AppendEntries(self.current_term, self.id, prev, self.log.term_at(prev) or 0, entries,
-                                      self.commit_index))
+                                      self.commit_index, self.round))
 
     def heartbeat(self: "RaftNode") -> None:
-        """Every heartbeat period: an AppendEntries to each follower (empty if nothing is pending)."""
+        """Every heartbeat period: a new round (see :mod:`~dsworkbook.consensus.raft.reads`) and an
+        AppendEntries to each follower (empty if nothing is pending)."""
+        self.start_round()
         for peer in self.peers:
             self.replicate(peer, heartbeat=True)
         self.set_timer("heartbeat", self.config.heartbeat)
@@ -176,6 +180,9 @@ class ReplicationMixin:
         """Track what ``src`` stores; back off ``next_index`` on a rejection (§5.3)."""
         if msg.term != self.current_term:
             return
+        if self.tracks_acks:
+            self.heard.add(src)
+            self.round_acknowledged(src, msg.round)
         if msg.success:
             self.probing.discard(src)
             if msg.index > self.match_index[src]:
@@ -184,6 +191,8 @@ class ReplicationMixin:
             self.next_index[src] = max(self.next_index[src], self.match_index[src] + 1)
             if self.role.name == "leader":
                 self.replicate(src)
+                if src == self.transfer_target:
+                    self.maybe_send_timeout_now()
         elif msg.index > self.match_index[src]:  # else: a late rejection of something long acknowledged
             self.probing.add(src)
             self.next_index[src] = self.back_off(msg, self.match_index[src])
