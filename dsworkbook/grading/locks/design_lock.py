@@ -9,7 +9,7 @@ from dsworkbook.grading.core import exercise, fail
 from dsworkbook.locks.client import Backoff, overlapping_holders
 from dsworkbook.locks.scenarios import STORAGE, lock_sim
 from dsworkbook.sim import Simulation
-from dsworkbook.widgets.locks import pressure_run
+from dsworkbook.locks.pressure import pressure_run
 
 #: the stated bounds
 MAX_PAUSE, MAX_JUMP, MAX_DELAY = 600.0, 150.0, 600.0
@@ -101,7 +101,7 @@ def grade_design_lock(answer: Any) -> str:
     """A dict ``{"ttl": ms, "fenced": bool, "tokens": "raft" | "counter" | None}`` meeting every goal.
 
     Run in the simulator, with the answer's ttl: (1) no lost write under the themed notebook's
-    pause, clock jump and delayed write (:func:`~dsworkbook.widgets.locks.pressure_run`; when
+    pause, clock jump and delayed write (:func:`~dsworkbook.locks.pressure.pressure_run`; when
     fenced, its tokens come from a Raft counter) at the stated bounds and at half of them, seeds
     0 and 1; (2) with no fault and 120 ms of work under the lock, never two holders at once, and
     both clients write; (3) when the holder crashes, the waiting client acquires within 400 ms;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsworkbook.grading.core import exercise, fail, need_bool_table, need_choice
-from dsworkbook.widgets.locks import PressureRun, pressure_run
+from dsworkbook.locks.pressure import PressureRun, pressure_run
 
 TTL = 200.0
 SEED = 6
@@ -67,7 +67,7 @@ def grade_predict_pressure(answer: Any, *, why: Any) -> str:
     letter ``why`` (of :data:`REASONS`) for the clock-jump run.
 
     Each run is the themed notebook's lock under pressure
-    (:func:`~dsworkbook.widgets.locks.pressure_run`) with a 200 ms ttl and seed 6 - settings the
+    (:func:`~dsworkbook.locks.pressure.pressure_run`) with a 200 ms ttl and seed 6 - settings the
     themed notebook does not show; the grader runs all five and reads the truth and the reason
     off the runs.
     """
