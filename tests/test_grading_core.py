@@ -262,3 +262,27 @@ def test_a_choice_outside_the_options_fails_naming_them(register, given):
     with pytest.raises(grading.WrongAnswer, match="one letter among a, b, c") as info:
         grading.check("zz-choice", given)
     assert info.value.case == "the form of `why`"
+
+
+def test_each_exercise_id_names_the_grader_package_that_holds_its_check():
+    import pkgutil
+
+    from dsworkbook import grading
+
+    packages = {i.name for i in pkgutil.iter_modules(grading.__path__)} - set(grading.MACHINERY)
+    assert set(grading.THEME_PACKAGES.values()) == {p for p in packages if not p.startswith("_")}
+    for exercise_id, ex in grading.registry().items():
+        if ex.theme == "T99":  # the fixtures' own exercises
+            continue
+        package = grading.THEME_PACKAGES[exercise_id[:2]]
+        assert ex.grader.__module__.startswith(f"dsworkbook.grading.{package}"), (exercise_id, ex.grader.__module__)
+
+
+def test_a_check_imports_only_its_own_themes_checks():
+    import subprocess
+    import sys
+
+    code = ("import sys, dsworkbook.grading as g; g.get('14-read-router'); "
+            "print(sorted(m for m in sys.modules if m.startswith('dsworkbook.grading.') and m.count('.') == 2))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert eval(out) == ["dsworkbook.grading.core", "dsworkbook.grading.regions"]

@@ -1,9 +1,12 @@
 """Grading: the checks that exercise notebooks call, and the tools around them.
 
 ``dw.grading.check("01-backoff", backoff_delay)`` grades one exercise (see core.py).
-Importing this package registers every theme's exercises.
+A theme's checks are imported when they are first needed: ``check("14-...")`` imports
+``dsworkbook.grading.regions`` only (:data:`THEME_PACKAGES`), and :func:`registry` imports every
+theme's. A check cell's kernel so loads one theme's libraries, not all of them.
 """
 
+from dsworkbook.grading import core as _core
 from dsworkbook.grading.core import (UNANSWERED, Exercise, GradingError, NotAttempted, WrongAnswer, attempt,
                                      check, exercise, fail, get, in_simulation, random_cases, registry,
                                      same_everywhere)
@@ -16,6 +19,14 @@ __all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "in_simula
 MACHINERY = frozenset({"core", "build", "workspace"})
 
 
+#: An exercise id's first two digits (its theme's number) -> the grader package holding its check.
+THEME_PACKAGES = {"00": "warmup", "01": "network", "02": "quorums", "03": "consistency", "04": "clocks",
+                  "05": "crdt", "06": "raft", "07": "paxos", "08": "byzantine", "09": "locks",
+                  "10": "coordination", "11": "partitioning", "12": "queues", "13": "transactions",
+                  "14": "regions"}
+_ALL_LOADED = False
+
+
 def _register_themes() -> None:
     """Import every theme's grader package (named after its topic: ``network``, ``quorums``, ...).
 
@@ -25,9 +36,24 @@ def _register_themes() -> None:
     import importlib
     import pkgutil
 
+    global _ALL_LOADED
+    if _ALL_LOADED:
+        return
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name not in MACHINERY and not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
+    _ALL_LOADED = True
 
 
-_register_themes()
+def _load(exercise_id: str | None) -> None:
+    """Import the checks ``exercise_id`` needs (its theme's package), or every theme's for None."""
+    import importlib
+
+    package = THEME_PACKAGES.get(exercise_id[:2]) if exercise_id is not None else None
+    if package is None:
+        _register_themes()
+    else:
+        importlib.import_module(f"{__name__}.{package}")
+
+
+_core._LOADER = _load

@@ -206,16 +206,28 @@ def exercise(id: str, *, title: str, theme: str, concepts: tuple[str, ...] | lis
     return register
 
 
+def _load_nothing(exercise_id: str | None) -> None:
+    """The loader until :mod:`dsworkbook.grading` installs its own: everything is registered by hand."""
+
+
+#: Imports the checks an exercise id needs (its theme's grader package), or every theme's for None.
+#: :mod:`dsworkbook.grading` sets it, so a check cell loads one theme's checks, not fifteen.
+_LOADER: Callable[[str | None], None] = _load_nothing
+
+
 def registry() -> dict[str, Exercise]:
-    """Every registered exercise, by id (importing dsworkbook.grading registers them all)."""
+    """Every registered exercise, by id (every theme's checks are imported first)."""
+    _LOADER(None)
     return dict(_REGISTRY)
 
 
 def get(exercise_id: str) -> Exercise:
+    if exercise_id not in _REGISTRY and isinstance(exercise_id, str):
+        _LOADER(exercise_id)
     try:
         return _REGISTRY[exercise_id]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY)) or "(none)"
+    except (KeyError, TypeError):
+        known = ", ".join(sorted(registry())) or "(none)"
         raise ConfigError(f"no exercise {exercise_id!r}; known exercises: {known}") from None
 
 
