@@ -91,7 +91,8 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("M02", "Linearizability checker", "T03", "dsworkbook.checkers.linearizability"),
     Concept("M03", "Sequential, causal, eventual and session guarantees", "T03", "dsworkbook.checkers.models"),
     Concept("M04", "Eventual, causal and sequential stores", "T03", "dsworkbook.storage.stores"),
-    Concept("M05", "A real etcd cluster's history judged by the linearizability checker", "T03"),
+    Concept("M05", "A real etcd cluster's history judged by the linearizability checker", "T03",
+            "dsworkbook.realservers.jepsen_etcd", notebook="notebooks/06_raft.ipynb"),
     # T04 Time and ordering
     Concept("C01", "Physical clocks, NTP sync, LWW under skew", "T04", "dsworkbook.clocks.physical"),
     Concept("C02", "Lamport clocks", "T04", "dsworkbook.clocks.lamport"),

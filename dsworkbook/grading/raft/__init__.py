@@ -24,6 +24,10 @@ hint; a right answer gets one line naming the seeds.
 ``06-predict-batching``     predict     batching or pipelining on slow links, and why
 ``06-kv-session``           implement   ``apply`` of a KVStore subclass: exactly once per client
 ``06-design-commit-rule``   design      a commit rule that survives the traces that break others
+``06-lease-expiry``         implement   ``lease_holds(sent_at, now, election_timeout_min, drift_bound)``
+``06-read-index``           implement   ``serve_read`` and ``serve_reads``: ReadIndex at the leader
+``06-predict-prevote``      predict     a cut-off follower rejoins, with and without PreVote, and why
+``06-predict-read-modes``   predict     which read paths stay linearizable when clocks step back, why
 ==========================  ==========  ===========================================================
 """
 
@@ -32,11 +36,16 @@ from dsworkbook.grading.raft.commit_index import grade_commit_index
 from dsworkbook.grading.raft.design_commit_rule import grade_design_commit_rule
 from dsworkbook.grading.raft.drill_seed import grade_drill_seed_raft
 from dsworkbook.grading.raft.kv_session import grade_kv_session
+from dsworkbook.grading.raft.lease_expiry import grade_lease_expiry
 from dsworkbook.grading.raft.predict_batching import grade_predict_batching
 from dsworkbook.grading.raft.predict_election import ELECTION_LOGS, grade_predict_election
+from dsworkbook.grading.raft.predict_prevote import grade_predict_prevote
+from dsworkbook.grading.raft.predict_read_modes import grade_predict_read_modes
+from dsworkbook.grading.raft.read_index import grade_read_index
 from dsworkbook.grading.raft.request_vote import grade_request_vote
 from dsworkbook.grading.raft.safety_check import grade_safety_check, reference_violations
 
 __all__ = ["grade_request_vote", "grade_append_entries", "grade_commit_index", "grade_predict_election",
            "grade_drill_seed_raft", "grade_safety_check", "grade_predict_batching", "grade_kv_session",
-           "grade_design_commit_rule", "ELECTION_LOGS", "reference_violations"]
+           "grade_design_commit_rule", "ELECTION_LOGS", "reference_violations", "grade_lease_expiry", "grade_read_index",
+           "grade_predict_prevote", "grade_predict_read_modes"]
