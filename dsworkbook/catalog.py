@@ -114,7 +114,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("F04", "Raft persistence, recovery and safety invariants", "T06", "dsworkbook.consensus.raft_invariants"),
     Concept("F05", "Raft batching and pipelining", "T06", "dsworkbook.consensus.raft"),
     Concept("F06", "Linearizable KV store on Raft", "T06", "dsworkbook.consensus.raft_kv"),
-    Concept("F07", "Raft log compaction: snapshots and InstallSnapshot", "T06"),
+    Concept("F07", "Raft log compaction: snapshots and InstallSnapshot", "T06", "dsworkbook.consensus.raft.snapshots"),
     Concept("F08", "Raft membership changes: single-server, joint consensus, learners", "T06"),
     Concept("F09", "PreVote, CheckQuorum and leadership transfer", "T06", "dsworkbook.consensus.raft.prevote"),
     Concept("F10", "Linearizable reads without the log: ReadIndex and leases", "T06", "dsworkbook.consensus.raft.reads"),

@@ -34,6 +34,16 @@ the seed. A crash resets a server's volatile state (its commit index) but not it
 ``start`` note of a restart carries the log the server recovered from storage, which replaces
 the checker's copy - a crash that tore a handler between a write and its note (or, in a broken
 variant, between a reply and its write) leaves the two apart until then.
+
+Log compaction (§7 of the paper): a server that installs a snapshot, or restarts from one, no
+longer holds the entries it covers, and its notes say only the last included index and term
+(``snapshot=(index, term)``). Only committed entries go into a snapshot, so the checker
+rebuilds that prefix from the entries it has seen committed - after checking the claim: the
+entry committed at the last included index must be of the snapshot's term, and nothing past
+the highest committed index may be in a snapshot (else **state machine safety** breaks: the
+snapshot's state is not the committed prefix's). Every property is then checked on whole logs
+as before. A server compacting its own log (``compact=(index, term)``) keeps its copy here; the
+checker only verifies that it compacted applied entries, with the term its log holds there.
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from dsworkbook.consensus.raft.log import at_least_as_up_to_date
-from dsworkbook.consensus.raft.messages import RequestVoteReply
+from dsworkbook.consensus.raft.messages import Entry, RequestVoteReply
 from dsworkbook.errors import InvariantViolation
 from dsworkbook.sim import Simulation, Trace
 
@@ -137,6 +147,10 @@ class _Checker:
         s = self.server(node)
         if "role" in d:
             self.role(t, node, s, d)
+        if "snapshot" in d:
+            self.snapshot(t, node, s, *d["snapshot"])
+        if "compact" in d:
+            self.compact(t, node, s, *d["compact"])
         if "vote" in d:
             self.vote(t, node, d["vote"], d["term"])
         if "log" in d:
@@ -184,6 +198,37 @@ class _Checker:
                              f"{seen[1]} and {node} both hold an entry of term {entry.term} at index {index}, "
                              "but their logs before it differ")
                 self.first_seen[(index, entry.term)] = (prefix, node, t)
+
+    def snapshot(self, t: float, node: str, s: _Server, index: int, term: int) -> None:
+        """``node`` now holds a snapshot through (``index``, ``term``): its log's prefix is the committed one."""
+        known = self.committed.get(index)
+        if known is None or known[4].term != term:
+            what = (f"no entry was committed at index {index} (the highest is {self.top})" if known is None else
+                    f"the entry committed at index {index} is of term {known[4].term}")
+            self.violate("state machine safety", t, (node,), (term,),
+                         f"{node} holds a snapshot through index {index} of term {term}, but {what}: its state is not "
+                         "the committed log's")
+        prefix = 0
+        for i in range(1, index + 1):
+            c = self.committed.get(i)
+            if c is not None and (i < index or c[4].term == term):
+                entry, prefix = c[4], c[0]
+            else:  # not the committed prefix (reported above): a placeholder that matches no other log
+                entry = Entry(term, ("snapshot", node, index, i))
+                prefix = _hash(prefix, entry)
+            if i <= len(s.log):
+                s.log[i - 1], s.hashes[i - 1] = entry, prefix
+            else:
+                s.log.append(entry)
+                s.hashes.append(prefix)
+        s.commit = s.applied = max(s.commit, index)
+
+    def compact(self, t: float, node: str, s: _Server, index: int, term: int) -> None:
+        """``node`` snapshotted its own log through (``index``, ``term``): only applied entries may go."""
+        if index > s.applied or index > len(s.log) or s.log[index - 1].term != term:
+            self.violate("state machine safety", t, (node,), (term,),
+                         f"{node} compacted its log through index {index} (term {term}) having applied only up to "
+                         f"{s.applied}")
 
     def commit(self, t: float, node: str, s: _Server, index: int, term: int) -> None:
         if index > len(s.log):

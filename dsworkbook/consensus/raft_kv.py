@@ -15,6 +15,10 @@ sequence number applied and its output (a *session*), and answers a repeat with 
 instead of applying it again. Without sessions, a retried ``put`` can be applied after a later
 ``put`` of the same client, and the history stops being linearizable.
 
+With log compaction (``RaftConfig.snapshot_every``) a server's state is rebuilt from a snapshot
+(:meth:`KVStore.snapshot`, :meth:`KVStore.restore`): the data *and* the sessions, for the same
+reason - a server restored without the sessions applies a retried command again.
+
 :func:`kv_sim` builds a cluster with clients running random workloads; :func:`kv_verdict`
 hands its history to the linearizability checker of :mod:`dsworkbook.checkers` (theme M02).
 """
@@ -30,10 +34,24 @@ from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Simulation
 from dsworkbook.sim.latency import LatencySpec
 
-__all__ = ["KVStore", "KVStoreNoSessions", "KV_OPS", "kv_workload", "kv_sim", "kv_verdict", "kv_history",
+__all__ = ["KVStore", "KVStoreNoSessions", "KVSnapshot", "KV_OPS", "kv_workload", "kv_sim", "kv_verdict", "kv_history",
            "KVViolation", "kv_violation"]
 
 KV_OPS = ("put", "get", "cas")
+
+
+@dataclass(frozen=True)
+class KVSnapshot:
+    """The key-value store's state in a snapshot: data and sessions as (key, value) pairs, and the count of
+    commands executed. Immutable, so one snapshot can be stored and sent to many servers."""
+
+    data: tuple[tuple[Any, Any], ...]
+    sessions: tuple[tuple[str, tuple[int, Any]], ...]
+    executed: int = 0
+
+    def __len__(self) -> int:
+        """Its size in items (a network with bandwidth charges one unit per item)."""
+        return len(self.data) + len(self.sessions)
 
 
 class KVStore:
@@ -61,6 +79,19 @@ class KVStore:
         if command.op not in self.READS:
             raise ConfigError(f"query answers only read-only operations {list(self.READS)}, got {command.op!r}")
         return self.data.get(command.key)
+
+    def snapshot(self, *, sessions: bool = True) -> KVSnapshot:
+        """The state a snapshot holds (log compaction, §7 of the paper): the data and the session table.
+
+        ``sessions=False`` leaves the table out - the ``snapshot_without_sessions`` variant.
+        """
+        return KVSnapshot(tuple(self.data.items()), tuple(self.sessions.items()) if sessions else (), self.executed)
+
+    def restore(self, state: KVSnapshot) -> None:
+        """Replace the whole state with a snapshot's."""
+        self.data = dict(state.data)
+        self.sessions = dict(state.sessions)
+        self.executed = state.executed
 
     def apply(self, command: Command) -> Any:
         last = self.sessions.get(command.client)

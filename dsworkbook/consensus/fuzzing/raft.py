@@ -60,7 +60,11 @@ stream), so they are dropped first, and the shrinking replays only run up to tha
 :func:`explain` turns a violation into plain words. ``options`` sets further
 :class:`~dsworkbook.consensus.raft.RaftConfig` fields for every server of a campaign - for
 instance ``{"backoff": "term"}`` to fuzz the back-off optimisation of §5.3 (the stale-tail
-family runs with it whatever ``options`` say).
+family runs with it whatever ``options`` say), or ``{"snapshot_every": 8}`` (``--snapshot_every
+8`` on the command line; ``"off"`` is the default) to fuzz log compaction (§7): every server
+snapshots every 8 applied entries, and the followers that the episodes' partitions and crashes
+leave behind catch up by InstallSnapshot. The same families, checks and shrinking apply; the
+``snapshot_without_sessions`` variant switches compaction on by itself.
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ from dsworkbook.sim import (ClockDrift, ClockJump, Crash, FaultSchedule, FuzzRep
 from dsworkbook.sim.fuzz import fuzz_in_processes
 
 __all__ = ["FAULT_PHASE", "SETTLE", "SERVERS", "CLIENTS", "FAMILIES", "STALE_TAIL_OPTIONS", "raft_config",
+           "snapshot_option",
            "raft_schedule", "stale_tail_schedule", "clock_schedule", "family_of", "campaign_schedule", "campaign_run",
            "raft_run", "raft_progress", "Problem", "raft_problem", "raft_invariant", "shrink_violation", "fuzz_raft",
            "explain"]
@@ -105,10 +110,24 @@ FAMILIES = {"random": "random fault schedules in two layers: episodes and blips 
                      "drifting within the lease's bound (clock_schedule; only for reads that skip the log)"}
 
 
+def snapshot_option(value: Any) -> int | None:
+    """``snapshot_every`` as the command line gives it (``"off"``, ``"8"``) or as a RaftConfig takes it."""
+    if value is None or value == "off":
+        return None
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"snapshot_every must be 'off' or a whole number of entries, got {value!r}") from None
+    return value
+
+
 def raft_config(variant: str = "correct", **overrides: Any) -> RaftConfig:
     """The campaign's configuration: short timeouts so that a run sees many terms."""
     base: dict[str, Any] = {"election_timeout": (50.0, 100.0), "heartbeat": 20.0, "variant": variant}
     base.update(overrides)
+    if "snapshot_every" in base:
+        base["snapshot_every"] = snapshot_option(base["snapshot_every"])
     return RaftConfig(**base)
 
 

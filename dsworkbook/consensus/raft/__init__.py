@@ -8,8 +8,10 @@ with and without no-ops) and commit rules on trial (:mod:`~dsworkbook.consensus.
 The extensions of Ongaro's thesis, each off by default: PreVote, CheckQuorum and the vote guard
 (:mod:`~dsworkbook.consensus.raft.prevote`), leadership transfer
 (:mod:`~dsworkbook.consensus.raft.transfer`), ReadIndex and lease reads
-(:mod:`~dsworkbook.consensus.raft.reads`), with their measurements
-(:mod:`~dsworkbook.consensus.raft.availability`, :mod:`~dsworkbook.consensus.raft.read_paths`).
+(:mod:`~dsworkbook.consensus.raft.reads`), log compaction with InstallSnapshot
+(:mod:`~dsworkbook.consensus.raft.snapshots`, §7 of the paper), with their measurements
+(:mod:`~dsworkbook.consensus.raft.availability`, :mod:`~dsworkbook.consensus.raft.read_paths`,
+:mod:`~dsworkbook.consensus.raft.compaction`).
 Safety checking lives in :mod:`dsworkbook.consensus.raft_invariants`, the key-value store on top
 in :mod:`dsworkbook.consensus.raft_kv`.
 """
@@ -18,11 +20,13 @@ from dsworkbook.consensus.raft.client import RaftClient
 from dsworkbook.consensus.raft.cluster import (client_ids, cluster_table, committed_commands, leaders, live_servers,
                                               log_terms, raft_sim, server_ids)
 from dsworkbook.consensus.raft.availability import disruption_table, transfer_table
-from dsworkbook.consensus.raft.config import BACKOFFS, READ_MODES, VARIANTS, RaftConfig
+from dsworkbook.consensus.raft.compaction import compaction_table
+from dsworkbook.consensus.raft.config import BACKOFFS, READ_MODES, SNAPSHOT_VARIANT_EVERY, VARIANTS, RaftConfig
 from dsworkbook.consensus.raft.log import RaftLog, at_least_as_up_to_date
 from dsworkbook.consensus.raft.messages import (RAFT_MESSAGES, AppendEntries, AppendEntriesReply, Command, Entry,
-                                                NotLeader, PreVote, PreVoteReply, RequestVote, RequestVoteReply,
-                                                TimeoutNow, TransferLeadership, message_kind, message_label)
+                                                InstallSnapshot, InstallSnapshotReply, NotLeader, PreVote, PreVoteReply,
+                                                RequestVote, RequestVoteReply, Snapshot, TimeoutNow, TransferLeadership,
+                                                message_kind, message_label)
 from dsworkbook.consensus.raft.node import CommandList, RaftNode
 from dsworkbook.consensus.raft.read_paths import read_path_table
 from dsworkbook.consensus.raft.replication import majority_commit_index
@@ -37,4 +41,5 @@ __all__ = [
     "committed_commands",
     "READ_MODES", "PreVote", "PreVoteReply", "TimeoutNow", "TransferLeadership", "disruption_table", "transfer_table",
     "read_path_table",
+    "Snapshot", "InstallSnapshot", "InstallSnapshotReply", "SNAPSHOT_VARIANT_EVERY", "compaction_table",
 ]

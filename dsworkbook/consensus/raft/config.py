@@ -14,7 +14,11 @@ off by default so that the default cluster is exactly the paper's: ``prevote`` (
 whether an election could be won before bumping the term), ``check_quorum`` (§6.2: a leader
 that has not heard from a majority within an election timeout steps down) and ``read_mode``
 (one of :data:`READ_MODES`, §6.4: how a leader answers a read-only request). Lease reads assume
-that no server's clock runs more than ``clock_drift_bound`` faster than another's.
+that no server's clock runs more than ``clock_drift_bound`` faster than another's. Log
+compaction (§7 of the paper, thesis ch. 5) is ``snapshot_every``: None (the default) never
+snapshots; N makes every server snapshot its state machine once N applied entries have piled
+up after its last snapshot, and the leader send its snapshot (InstallSnapshot) to a follower
+whose next entry it no longer holds (:mod:`~dsworkbook.consensus.raft.snapshots`).
 
 A variant is a deliberately broken Raft, each a classic mistake, for "break it" experiments:
 the fuzzer (:mod:`dsworkbook.consensus.fuzzing`) must find each one and say which safety
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 
 from dsworkbook.errors import ConfigError
 
-__all__ = ["RaftConfig", "VARIANTS", "BACKOFFS", "READ_MODES"]
+__all__ = ["RaftConfig", "VARIANTS", "BACKOFFS", "READ_MODES", "SNAPSHOT_VARIANT_EVERY"]
 
 #: name -> where the rule comes from and what the leader does after a refused AppendEntries.
 #: Back-off decides only how fast a follower's log is repaired, never what it ends up holding:
@@ -67,7 +71,18 @@ VARIANTS: dict[str, str] = {
     "commit_to_own_last_index": "a follower raises its commit index to min(leaderCommit, its own last index) "
                                 "instead of the last new entry, committing a stale tail the leader never vouched "
                                 "for (Figure 2, AppendEntries rule 5: min(leaderCommit, index of last new entry))",
+    "snapshot_without_sessions": "log compaction on (every {n} applied entries unless snapshot_every says "
+                                 "otherwise), but a snapshot holds the key-value data without the client-session "
+                                 "table, so a server restored from it forgets which commands it applied: a "
+                                 "retried or duplicated command that reaches the log again is applied twice (§8 "
+                                 "of the paper: the state machine tracks the latest serial number it executed for "
+                                 "each client and does not execute a command again; a snapshot that leaves that "
+                                 "table out forgets it)",
 }
+
+#: the variants that only make sense with log compaction: they switch it on (every this many entries)
+SNAPSHOT_VARIANT_EVERY = 4
+VARIANTS["snapshot_without_sessions"] = VARIANTS["snapshot_without_sessions"].format(n=SNAPSHOT_VARIANT_EVERY)
 
 
 #: name -> how a leader answers a read-only request (a get) of the key-value store.
@@ -111,6 +126,7 @@ class RaftConfig:
     check_quorum: bool = False
     read_mode: str = "log"
     clock_drift_bound: float = 0.2
+    snapshot_every: int | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -143,10 +159,24 @@ class RaftConfig:
         if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not 0 <= bound < 1:
             raise ConfigError(f"clock_drift_bound must be a fraction in [0, 1) (0.2: a clock may run 20% faster than "
                               f"another), got {bound!r}")
+        every = self.snapshot_every
+        if every is not None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
+            raise ConfigError(f"snapshot_every must be None (no log compaction) or an int >= 1 (snapshot once that "
+                              f"many applied entries follow the last snapshot), got {every!r}")
 
     @property
     def broken(self) -> bool:
         return self.variant != "correct"
+
+    @property
+    def snapshot_interval(self) -> int | None:
+        """Applied entries after the last snapshot that trigger the next one (None: no compaction).
+
+        ``snapshot_every``, or :data:`SNAPSHOT_VARIANT_EVERY` for a snapshot variant left without one.
+        """
+        if self.snapshot_every is None and self.variant == "snapshot_without_sessions":
+            return SNAPSHOT_VARIANT_EVERY
+        return self.snapshot_every
 
     @property
     def lease_reads(self) -> bool:

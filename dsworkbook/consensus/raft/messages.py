@@ -32,6 +32,14 @@ carries the leader's heartbeat ``round`` and its reply echoes it: a reply to rou
 follower still took the sender for its leader after round k began, which is what ReadIndex and
 leases count (§6.4). A :class:`RequestVote` with ``transfer`` set comes from a leadership
 transfer and is heard even by a server that has just heard from a leader (§4.2.3 lets it through).
+
+Log compaction (§7 of the paper, used only with ``RaftConfig.snapshot_every``): a
+:class:`Snapshot` is the durable record of a state machine's state through a last included
+index and term; :class:`InstallSnapshot` (Figure 13) carries the leader's snapshot to a follower
+whose next entry the leader no longer holds, in one piece (the paper's ``offset``/``done``
+chunking is left out), and :class:`InstallSnapshotReply` answers it - with, beyond the paper's
+``term``, the last included index it answers and the heartbeat ``round``, for the same reasons
+as an AppendEntriesReply.
 """
 
 from __future__ import annotations
@@ -41,7 +49,8 @@ from typing import Any, NewType
 
 __all__ = ["Term", "Index", "Entry", "Command", "NotLeader", "RequestVote", "RequestVoteReply",
            "AppendEntries", "AppendEntriesReply", "TimeoutNow", "PreVote", "PreVoteReply",
-           "TransferLeadership", "RAFT_MESSAGES", "message_kind", "message_label"]
+           "TransferLeadership", "Snapshot", "InstallSnapshot", "InstallSnapshotReply", "RAFT_MESSAGES",
+           "message_kind", "message_label"]
 
 Term = NewType("Term", int)
 Index = NewType("Index", int)
@@ -172,6 +181,48 @@ class TransferLeadership:
     target: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A state machine's state after applying every entry through ``index`` (of ``term``), §7.
+
+    ``state`` is what the state machine's ``snapshot()`` returned - for the key-value store, its
+    data *and* its client sessions (without them a retried command would be applied twice).
+    """
+
+    index: int
+    term: int
+    state: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class InstallSnapshot:
+    """Invoked by the leader to send a follower its snapshot (Figure 13), whole."""
+
+    term: int
+    leader_id: str
+    last_included_index: int
+    last_included_term: int
+    data: Any
+    round: int = 0
+
+    @property
+    def size(self) -> int:
+        """For a network with bandwidth: a header plus one unit per item of the state, if it counts them."""
+        try:
+            return 1 + len(self.data)
+        except TypeError:
+            return 1
+
+
+@dataclass(frozen=True, slots=True)
+class InstallSnapshotReply:
+    """``term`` as in Figure 13; ``index`` is the last included index of the snapshot it answers."""
+
+    term: int
+    index: int
+    round: int = 0
+
+
 RAFT_MESSAGES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply)
 
 
@@ -207,6 +258,10 @@ def message_label(msg: Any) -> tuple[str, str]:
         text = f"AE t{msg.term} +{len(msg.entries)}" if msg.entries else f"beat t{msg.term}"
     elif kind is AppendEntriesReply:
         text = f"ok {msg.index}" if msg.success else f"no {msg.index}"
+    elif kind is InstallSnapshot:
+        text = f"snap t{msg.term} ..{msg.last_included_index}"
+    elif kind is InstallSnapshotReply:
+        text = f"ok snap {msg.index}"
     elif kind is PreVote:
         text = f"PV t{msg.term}"
     elif kind is PreVoteReply:

@@ -18,7 +18,9 @@ node a follower of that term (§5.1), then the current role's table picks the ha
 :mod:`~dsworkbook.consensus.raft.prevote` (PreVote, CheckQuorum, the vote guard; their messages
 and a guarded RequestVote are handled *before* the prologue, since they must not change terms),
 :mod:`~dsworkbook.consensus.raft.transfer` (leadership transfer) and
-:mod:`~dsworkbook.consensus.raft.reads` (ReadIndex and lease reads).
+:mod:`~dsworkbook.consensus.raft.reads` (ReadIndex and lease reads); log compaction (§7 of the
+paper) in :mod:`~dsworkbook.consensus.raft.snapshots` (a ``snapshot`` is persistent state too,
+written together with the log it leaves).
 
 Committed entries are applied in log order to a state machine (any object with
 ``apply(command) -> output``; :class:`CommandList` by default, the key-value store of
@@ -44,6 +46,7 @@ from dsworkbook.consensus.raft.prevote import PreVoteMixin
 from dsworkbook.consensus.raft.reads import ReadMixin
 from dsworkbook.consensus.raft.replication import ReplicationMixin
 from dsworkbook.consensus.raft.roles import FOLLOWER, LEADER, Role
+from dsworkbook.consensus.raft.snapshots import SnapshotMixin
 from dsworkbook.consensus.raft.transfer import TransferMixin
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Node, Request, Response
@@ -63,8 +66,15 @@ class CommandList:
         self.applied.append(command)
         return len(self.applied)
 
+    def snapshot(self) -> tuple[Any, ...]:
+        """The state for a snapshot (log compaction): the commands applied so far."""
+        return tuple(self.applied)
 
-class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, ReadMixin, Node):
+    def restore(self, state: tuple[Any, ...]) -> None:
+        self.applied = list(state)
+
+
+class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, ReadMixin, SnapshotMixin, Node):
     """One Raft server. ``members`` lists every server of the cluster (itself included).
 
     ``state_machine`` is a factory (called on every start: the state machine is volatile and
@@ -123,6 +133,7 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         self.commit_index = 0
         self.last_applied = 0
         self.state_machine = self.state_machine_factory()
+        snap = self.restore_snapshot(stored)  # log compaction: the log's base, the state machine, commit index
         self.role: Role = FOLLOWER
         self.leader_id: str | None = None
         self.votes: set[str] = set()
@@ -146,7 +157,9 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         self.guards_votes = self.config.vote_guard
         # what this server recovered from storage, for the safety checker: a crash that tore a handler
         # between a write and its note leaves the checker's copy of this log wrong until this note
-        self.note(role="follower", term=self.current_term, start=True, log=1, entries=self.log.snapshot())
+        since = {"snapshot": (snap.index, snap.term)} if snap is not None else {}
+        self.note(role="follower", term=self.current_term, start=True, log=self.log.base_index + 1,
+                  entries=self.log.snapshot(), **since)
         self.reset_election_timer()
         if self.guards_votes:
             self.arm_vote_guard()  # a restarted server does not know when it last heard from a leader
@@ -166,7 +179,7 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
     def log_changed(self, first: int) -> None:
         """The log changed from index ``first`` on: persist it and tell the trace."""
         self.persist(log=self.log.snapshot())
-        self.note(log=first, entries=tuple(self.log.entries[first - 1:]))
+        self.note(log=first, entries=self.log.entries_from(first))
 
     # -- the shared prologue -------------------------------------------------------------------------
 
@@ -315,6 +328,8 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
                 output = self.state_machine.apply(entry.command)
                 self.answer_client(entry.command, output)
         self.note(applied=self.last_applied)
+        if self.snapshot_every is not None:
+            self.maybe_snapshot()
 
     def answer_client(self, command: Any, output: Any) -> None:
         waiting = self.pending.pop((getattr(command, "client", None), getattr(command, "seq", None)), None)

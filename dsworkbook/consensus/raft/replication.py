@@ -33,6 +33,10 @@ Each request carries at most ``max_batch`` entries (batching). A heartbeat that 
 progress since the previous one resends from the last acknowledged entry, so a lost request
 costs one heartbeat period.
 
+With log compaction (§7, :mod:`~dsworkbook.consensus.raft.snapshots`) a follower whose
+``next_index`` is at or below the leader's log base gets the leader's snapshot instead of
+entries, and is probed meanwhile (one InstallSnapshot per heartbeat until it answers).
+
 The leader commits index N when a majority's ``match_index`` (its own last index included) is
 >= N **and** the entry at N is from the current term; earlier entries are then committed
 indirectly (§5.4.2, Figure 8). :func:`majority_commit_index` is that rule as a pure function.
@@ -81,6 +85,8 @@ class ReplicationMixin:
         self.reset_election_timer()
         if self.guards_votes:
             self.heard_from_leader()
+        if msg.prev_log_index < self.log.base_index:  # a snapshot covers it: see snapshots.clip_to_base
+            msg = self.clip_to_base(msg)
         if not self.log.matches(msg.prev_log_index, msg.prev_log_term):
             term, first = self.conflict_hint(msg.prev_log_index)
             self.send(src, AppendEntriesReply(self.current_term, False, msg.prev_log_index, self.log.last_index,
@@ -144,14 +150,22 @@ class ReplicationMixin:
         """
         cfg = self.config
         nxt, match = self.next_index[peer], self.match_index[peer]
+        base = self.log.base_index
         if peer in self.probing:
             if force or heartbeat:
-                self.send_append(peer, nxt, self.log.slice(nxt, cfg.max_batch))
+                if nxt <= base:  # §7: those entries are gone; the snapshot instead
+                    self.send_snapshot(peer)
+                else:
+                    self.send_append(peer, nxt, self.log.slice(nxt, cfg.max_batch))
             return
         if heartbeat:
             if nxt > match + 1 and self.beat_mark[peer] == match:
                 nxt = self.next_index[peer] = match + 1
             self.beat_mark[peer] = match
+        if nxt <= base:  # §7: probe with the snapshot until the follower answers
+            self.probing.add(peer)
+            self.send_snapshot(peer)
+            return
         if cfg.pipeline:
             room = cfg.max_inflight * cfg.max_batch - (nxt - match - 1)
         else:
@@ -161,7 +175,7 @@ class ReplicationMixin:
             self.send_append(peer, nxt, entries)
             self.next_index[peer] = nxt + len(entries)
         elif heartbeat or force:
-            self.send_append(peer, match + 1, ())  # an empty request that the follower surely matches
+            self.send_append(peer, max(match, base) + 1, ())  # empty, where the follower matches (or at the base)
 
     def send_append(self: "RaftNode", peer: str, first: int, entries: tuple) -> None:
         prev = first - 1

@@ -19,6 +19,9 @@ follower   vote / -                         replicate / -                       
 candidate  vote / count the vote            step down, replicate / -            start_election
 leader     vote (it has voted: refuse) / -  refuse (a second leader!) / track    heartbeat
 =========  ===============================  ==================================  ===============
+
+InstallSnapshot (§7, only with log compaction on) goes with AppendEntries: a follower installs it, a
+candidate returns to follower first, a leader ignores one of its own term and tracks the replies.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from dsworkbook.consensus.raft.messages import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply
+from dsworkbook.consensus.raft.messages import (AppendEntries, AppendEntriesReply, InstallSnapshot,
+                                                InstallSnapshotReply, RequestVote, RequestVoteReply)
 
 __all__ = ["Role", "FOLLOWER", "CANDIDATE", "LEADER", "ROLES"]
 
@@ -41,11 +45,13 @@ class Role:
         return f"Role({self.name})"
 
 
-FOLLOWER = Role("follower", {RequestVote: "handle_request_vote", AppendEntries: "handle_append_entries"},
-                "start_election")
+FOLLOWER = Role("follower", {RequestVote: "handle_request_vote", AppendEntries: "handle_append_entries",
+                             InstallSnapshot: "handle_install_snapshot"}, "start_election")
 CANDIDATE = Role("candidate", {RequestVote: "handle_request_vote", RequestVoteReply: "handle_request_vote_reply",
-                               AppendEntries: "candidate_append_entries"}, "start_election")
+                               AppendEntries: "candidate_append_entries",
+                               InstallSnapshot: "candidate_install_snapshot"}, "start_election")
 LEADER = Role("leader", {RequestVote: "handle_request_vote", AppendEntries: "leader_append_entries",
-                         AppendEntriesReply: "handle_append_entries_reply"}, "heartbeat")
+                         AppendEntriesReply: "handle_append_entries_reply",
+                         InstallSnapshotReply: "handle_install_snapshot_reply"}, "heartbeat")
 
 ROLES = {r.name: r for r in (FOLLOWER, CANDIDATE, LEADER)}
