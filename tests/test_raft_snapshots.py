@@ -7,7 +7,6 @@ Arrange / act / check; always/sometimes pairs for the runs (nothing broke, and a
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -288,14 +287,11 @@ def test_a_state_machine_without_snapshot_and_restore_is_a_config_error():
 
 
 def test_the_figure_shows_short_logs_and_fast_catch_up_with_snapshots():
-    started = time.perf_counter()
     table = compaction_table(0)
-    seconds = time.perf_counter() - started
     off, on = table.iloc[0], table.iloc[1]
     assert off["snapshot_every"] == "off" and off["peak entries held"] > 300 >= off["entries to catch up"] - 1
     assert on["peak entries held"] <= 32 < off["peak entries held"]
     assert on["catch-up ms"] * 5 < off["catch-up ms"] and on["messages to catch up"] < off["messages to catch up"]
-    assert seconds < 1.5
     assert compaction_table(0).equals(table)  # seeded
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import matplotlib
 
@@ -48,11 +47,8 @@ def test_fenced_and_unfenced_are_precomputed_together_and_cached(panel):
     computed, runs = panel.computed, panel.runs
     assert (("delayed packet", 250.0, 100.0, True, 0) in panel.cache
             and ("delayed packet", 250.0, 100.0, False, 0) in panel.cache)
-    started = time.perf_counter()
     panel.set(fenced=True)
-    elapsed = time.perf_counter() - started
     assert panel.runs == runs + 1 and panel.computed == computed  # nothing simulated again: only redrawn
-    assert elapsed < 1.0  # a redraw; about 0.1 s on a busy machine
     panel.set(fenced=False, scenario="pause", size=200)
     assert panel.computed == computed  # coming back to a setting is free too
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import matplotlib
 
@@ -40,9 +39,7 @@ def test_the_blocked_time_grows_with_the_coordinators_downtime_and_is_precompute
     computed = panel.computed
     held = {}
     for d in (250, 1000, 2000):
-        started = time.perf_counter()
-        panel.set(downtime=d)
-        assert time.perf_counter() - started < 1.0           # a redraw; about 0.1 s on a busy machine
+        panel.set(downtime=d)                                 # a redraw: nothing simulated (checked below)
         held[d] = panel.run_data.blocked_ms
         assert panel.run_data.blocked and panel.run_data.atomic
     assert panel.computed == computed                         # every downtime came with the first run

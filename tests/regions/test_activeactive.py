@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -83,13 +82,6 @@ def test_a_scripted_workload_writes_exactly_the_script():
     script = {"us-east-1": [(10.0, "x", "A")], "eu-west-1": [(20.0, "x", "B"), (30.0, "y", "C")]}
     run = active_active_run(1, script=script)
     assert sorted(w.value for w in run.writes) == ["A", "B", "C"]
-
-
-def test_a_default_run_takes_under_100_ms():
-    active_active_run(1)
-    start = time.perf_counter()
-    active_active_run(1)
-    assert time.perf_counter() - start < 0.1
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -51,10 +50,3 @@ def test_without_fencing_two_writes_are_acknowledged_for_one_position():
     runs = [fc._measure(fc.failover_campaign_run(s, fc.failover_schedule(s), variant="no-fencing")) for s in range(10)]
     assert any(run.conflicts() for run in runs)
     assert not any(fc._measure(fc.failover_campaign_run(s, fc.failover_schedule(s))).conflicts() for s in range(10))
-
-
-def test_one_run_takes_under_50_ms():
-    start = time.perf_counter()
-    for seed in range(10):
-        fc.failover_campaign_run(seed, fc.failover_schedule(seed))
-    assert (time.perf_counter() - start) / 10 < 0.05
