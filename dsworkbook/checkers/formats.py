@@ -40,7 +40,7 @@ from typing import Any, Iterable
 from dsworkbook.checkers.history import READ_FS, History, HistoryParseError, Operation, freeze
 from dsworkbook.errors import ConfigError
 
-__all__ = ["parse_edn", "parse_jsonl", "read_history", "to_edn", "to_jsonl", "read_edn_value"]
+__all__ = ["parse_edn", "parse_jsonl", "read_history", "to_edn", "to_jsonl", "read_edn_value", "edn_value"]
 
 _EXAMPLE = "{:process 0, :type :invoke, :f :write, :value 3}"
 _TOKEN = re.compile(r"""\s*(?:(?P<open>\#\{|[{\[(])|(?P<close>[}\])])|(?P<str>"(?:[^"\\]|\\.)*")"""
@@ -270,17 +270,18 @@ def read_history(path: str | Path, fmt: str = "auto") -> History:
 
 # -- writing ---------------------------------------------------------------------------------------
 
-def _edn(value: Any) -> str:
+def edn_value(value: Any) -> str:
+    """One value as EDN text: nil, true/false, numbers, vectors (tuples, lists), sets, else a string."""
     if value is None:
         return "nil"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, tuple):
-        return "[" + " ".join(_edn(v) for v in value) + "]"
+    if isinstance(value, (tuple, list)):
+        return "[" + " ".join(edn_value(v) for v in value) + "]"
     if isinstance(value, frozenset):
-        return "#{" + " ".join(sorted(_edn(v) for v in value)) + "}"
+        return "#{" + " ".join(sorted(edn_value(v) for v in value)) + "}"
     return json.dumps(str(value))
 
 
@@ -308,9 +309,9 @@ def to_edn(history: Iterable[Operation]) -> str:
     lines = []
     for time, _, op, kind in _events(history):
         value = _event_value(op, kind)
-        key = f", :key {_edn(op.key)}" if op.key is not None else ""
-        process = op.process if isinstance(op.process, int) else _edn(op.process)
-        lines.append(f"{{:process {process}, :type :{kind}, :f :{op.f}{key}, :value {_edn(value)}, :time {time!r}}}")
+        key = f", :key {edn_value(op.key)}" if op.key is not None else ""
+        process = op.process if isinstance(op.process, int) else edn_value(op.process)
+        lines.append(f"{{:process {process}, :type :{kind}, :f :{op.f}{key}, :value {edn_value(value)}, :time {time!r}}}")
     return "\n".join(lines) + "\n"
 
 

@@ -40,7 +40,6 @@ checker reports the stale read with its smallest counterexample.
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
@@ -49,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dsworkbook.checkers.formats import parse_edn
+from dsworkbook.checkers.formats import edn_value, parse_edn
 from dsworkbook.checkers.history import History
 from dsworkbook.checkers.linearizability import check_linearizable
 from dsworkbook.checkers.result import LinearizabilityResult
@@ -82,23 +81,11 @@ class Probe:
         return self.read_ok and self.last_written is not None and self.read != self.last_written
 
 
-def _edn(value: Any) -> str:
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (tuple, list)):
-        return "[" + " ".join(_edn(v) for v in value) + "]"
-    return json.dumps(str(value))
-
-
 def _event_line(ev: dict[str, Any]) -> str:
     parts = []
     for name, value in ev.items():
         keyword = name in ("type", "f") or (name == "process" and value == "nemesis")
-        parts.append(f":{name} {':' + value if keyword else _edn(value)}")
+        parts.append(f":{name} {':' + value if keyword else edn_value(value)}")
     return "{" + ", ".join(parts) + "}"
 
 

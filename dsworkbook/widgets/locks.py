@@ -2,27 +2,11 @@
 
 Theory of operation
 -------------------
-:func:`~dsworkbook.locks.pressure.pressure_run` plays one of Kleppmann's three failures of lease locks ("How to do
-distributed locking", 2016; the fixed golden versions are in :mod:`dsworkbook.locks.scenarios`)
-with the knobs a reader wants to turn: the size of the fault, the lock's TTL, fencing on or off
-and the seed. Two clients want the same lock (:func:`~dsworkbook.locks.scenarios.lock_sim`):
-
-* ``c1`` starts first, takes the lock, reads the storage and works before writing back;
-* ``c2`` starts 30 ms later and keeps retrying with jittered backoff (drawn from the seed) until
-  it gets the lock, then reads, works 10 ms and writes.
-
-The fault strikes **while c1 works** - between its read and its write, the moment the article
-draws - whatever the token fetch before it took:
-
-* ``pause``: c1 is frozen for ``size`` ms (a stop-the-world GC);
-* ``clock jump``: five Redlock servers, c1 reaches A, B, C and c2 reaches C, D, E; C's clock
-  jumps ``size`` ms forward, so C forgets c1's key early and c2 can win its own "majority";
-* ``delayed packet``: c1's write spends ``size`` ms in the network.
-
-Whether two clients then believed they held the lock at once, and whether the storage lost a
-write, is read from the run (:func:`~dsworkbook.locks.client.holding_periods`,
-:func:`~dsworkbook.locks.fencing.stale_writes`), never assumed. A fault shorter than what is
-left of the lease does no harm, and fencing never stops the double belief - only the damage.
+The panel draws runs of :func:`~dsworkbook.locks.pressure.pressure_run` (Kleppmann's three
+failures of lease locks with the fault size, the TTL, fencing and the seed as controls; the
+rules of the run are in that module): lanes for c1, c2 and the storage over true time, c1's
+lease, each client's belief that it holds the lock, the fault and every write, with
+:func:`~dsworkbook.locks.pressure.pressure_table` beside it.
 
 The panel keeps every run it computed and computes fenced and unfenced together, so flipping
 ``fenced`` (or coming back to a setting) only redraws: a change answers in a few milliseconds.

@@ -38,7 +38,8 @@ from dsworkbook.sim import Simulation
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["DISRUPTION_CONFIGS", "SHORT_TABLE", "disruption_run", "disruption_table", "transfer_run", "transfer_table"]
+__all__ = ["DISRUPTION_CONFIGS", "SHORT_TABLE", "writer_sim", "disruption_run", "disruption_table", "transfer_run",
+           "transfer_table"]
 
 #: row label -> RaftConfig options
 DISRUPTION_CONFIGS: dict[str, dict[str, bool]] = {
@@ -50,7 +51,7 @@ DISRUPTION_CONFIGS: dict[str, dict[str, bool]] = {
 FAULT_AT = 400.0
 
 
-def _writer_sim(seed: int, config: RaftConfig, servers: int) -> Simulation:
+def writer_sim(seed: int, config: RaftConfig, servers: int) -> Simulation:
     if isinstance(servers, bool) or not isinstance(servers, int) or not 3 <= servers <= 9:
         raise ConfigError(f"servers must be an int from 3 to 9 (a follower or a leader is cut off), got {servers!r}")
     ops = [("put", "x", f"w{i}") for i in range(400)]  # more than a run of 1.5 s can answer
@@ -83,7 +84,7 @@ def disruption_run(seed: int, scenario: str, *, prevote: bool = False, check_quo
     if scenario not in ("follower rejoins", "leader cut off"):
         raise ConfigError(f"scenario must be 'follower rejoins' or 'leader cut off', got {scenario!r}")
     _check(seed, isolate_for, 1)
-    sim = _writer_sim(seed, RaftConfig(prevote=prevote, check_quorum=check_quorum), servers)
+    sim = writer_sim(seed, RaftConfig(prevote=prevote, check_quorum=check_quorum), servers)
     sim.run(until=FAULT_AT)
     led = leaders(sim)
     if not led:
@@ -140,7 +141,7 @@ def transfer_run(seed: int, how: str, *, servers: int = 3) -> dict[str, Any]:
     if how not in ("transfer", "crash"):
         raise ConfigError(f"how must be 'transfer' or 'crash', got {how!r}")
     _check(seed, 1.0, 1)
-    sim = _writer_sim(seed, RaftConfig(), servers)
+    sim = writer_sim(seed, RaftConfig(), servers)
     if how == "transfer":  # an operator asks every server; only the leader acts on it
         sim.add_node("op", Director, script=[(FAULT_AT, n, TransferLeadership()) for n in server_ids(servers)])
     sim.run(until=FAULT_AT - 1.0)

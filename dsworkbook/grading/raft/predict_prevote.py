@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from dsworkbook.consensus.raft.availability import DISRUPTION_CONFIGS, FAULT_AT, _writer_sim, disruption_run
+from dsworkbook.consensus.raft.availability import DISRUPTION_CONFIGS, FAULT_AT, writer_sim, disruption_run
 from dsworkbook.consensus.raft.cluster import leaders, server_ids
 from dsworkbook.consensus.raft.config import RaftConfig
 from dsworkbook.grading.core import exercise, fail, need_bool_table, need_choice
@@ -40,7 +40,7 @@ REASONS = {
 
 def deposed_run(seed: int, opts: dict[str, bool]) -> bool:
     """Did the leader of t=400 ms lose its leadership (stop leading, or a later term got a leader) by the end?"""
-    sim = _writer_sim(seed, RaftConfig(**opts), 3)
+    sim = writer_sim(seed, RaftConfig(**opts), 3)
     sim.run(until=FAULT_AT)
     led = leaders(sim)
     term = max(led)
