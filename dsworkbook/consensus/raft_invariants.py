@@ -44,6 +44,14 @@ the highest committed index may be in a snapshot (else **state machine safety** 
 snapshot's state is not the committed prefix's). Every property is then checked on whole logs
 as before. A server compacting its own log (``compact=(index, term)``) keeps its copy here; the
 checker only verifies that it compacted applied entries, with the term its log holds there.
+
+Membership changes (:mod:`~dsworkbook.consensus.raft.membership`): a configuration is a log
+entry, so the checker reads each server's configuration from the log it rebuilt - the latest
+one, committed or not, as the server does (thesis §4.1); a server whose log holds none uses the
+bootstrap configuration, every server that started without ``joining``. The properties are
+unchanged; only the early warning of **leader completeness** counts a majority *of the
+configuration the would-be candidate holds* (both majorities while it is joint), among its
+voters - a server that is not a voter in its own configuration never campaigns.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from dsworkbook.consensus.raft.log import at_least_as_up_to_date
+from dsworkbook.consensus.raft.membership import Configuration
 from dsworkbook.consensus.raft.messages import Entry, RequestVoteReply
 from dsworkbook.errors import InvariantViolation
 from dsworkbook.sim import Simulation, Trace
@@ -110,12 +119,23 @@ def _hash(prefix: int, entry: Any) -> int:
 
 
 class _Server:
-    __slots__ = ("log", "hashes", "role", "term", "commit", "applied")
+    __slots__ = ("log", "hashes", "role", "term", "commit", "applied", "configs")
 
     def __init__(self) -> None:
         self.log: list[Any] = []
         self.hashes: list[int] = []
         self.role, self.term, self.commit, self.applied = "follower", 0, 0, 0
+        self.configs: list[tuple[int, Configuration]] = []   # (index, configuration) entries of the log
+
+    def reread_configs(self, first: int) -> bool:
+        """The log changed from ``first`` on; True if it holds any configuration entry now."""
+        configs = self.configs
+        while configs and configs[-1][0] >= first:
+            configs.pop()
+        for i in range(first, len(self.log) + 1):
+            if type(self.log[i - 1].command) is Configuration:
+                configs.append((i, self.log[i - 1].command))
+        return bool(configs)
 
 
 class _Checker:
@@ -130,6 +150,8 @@ class _Checker:
         self.elected: list[tuple[int, str, float, list[int]]] = []
         self.top = 0                                    # the highest committed index
         self.warned: set[tuple[str, int]] = set()
+        self.dynamic = False                            # a configuration entry or a joining server was seen
+        self.bootstrap: set[str] = set()                # servers that started without joining
 
     def server(self, node: str) -> _Server:
         s = self.servers.get(node)
@@ -163,6 +185,10 @@ class _Checker:
     def role(self, t: float, node: str, s: _Server, d: dict) -> None:
         if d.get("start"):
             s.commit = s.applied = 0
+            if d.get("joining"):
+                self.dynamic = True
+            else:
+                self.bootstrap.add(node)
         s.role, s.term = d["role"], d["term"]
         if s.role != "leader":
             return
@@ -198,6 +224,8 @@ class _Checker:
                              f"{seen[1]} and {node} both hold an entry of term {entry.term} at index {index}, "
                              "but their logs before it differ")
                 self.first_seen[(index, entry.term)] = (prefix, node, t)
+        if s.reread_configs(first):
+            self.dynamic = True
 
     def snapshot(self, t: float, node: str, s: _Server, index: int, term: int) -> None:
         """``node`` now holds a snapshot through (``index``, ``term``): its log's prefix is the committed one."""
@@ -222,6 +250,8 @@ class _Checker:
                 s.log.append(entry)
                 s.hashes.append(prefix)
         s.commit = s.applied = max(s.commit, index)
+        if s.reread_configs(1):
+            self.dynamic = True
 
     def compact(self, t: float, node: str, s: _Server, index: int, term: int) -> None:
         """``node`` snapshotted its own log through (``index``, ``term``): only applied entries may go."""
@@ -257,6 +287,9 @@ class _Checker:
 
     def at_risk(self, t: float) -> None:
         """A server without the latest committed entry must not be electable (see the module doc)."""
+        if self.dynamic:
+            self.at_risk_configured(t)
+            return
         h, term, who, when, entry = self.committed[self.top]
         servers = self.servers
         majority = len(servers) // 2 + 1
@@ -272,6 +305,30 @@ class _Checker:
                              f"index {self.top} (an entry of term {entry.term}) was committed by {who} in term {term} "
                              f"(t={when:.1f}), yet {name} lacks it and could win the next election: its log is at "
                              f"least as up-to-date as those of {', '.join(sorted(voters))}, a majority")
+
+    def at_risk_configured(self, t: float) -> None:
+        """:meth:`at_risk` with membership changes: a quorum of the would-be candidate's own configuration."""
+        h, term, who, when, entry = self.committed[self.top]
+        servers = self.servers
+        bootstrap = Configuration(frozenset(self.bootstrap))
+        for name, s in servers.items():
+            if len(s.hashes) >= self.top and s.hashes[self.top - 1] == h:
+                continue
+            config = s.configs[-1][1] if s.configs else (bootstrap if name in self.bootstrap else None)
+            if config is None or not config.is_voter(name):
+                continue  # it never campaigns
+            last = s.log[-1].term if s.log else 0
+            electors = config.voters | (config.old_voters or frozenset())
+            voters = [v for v in sorted(electors)
+                      if v not in servers or at_least_as_up_to_date(
+                          last, len(s.log), servers[v].log[-1].term if servers[v].log else 0, len(servers[v].log))]
+            if config.is_quorum(voters) and (name, self.top) not in self.warned:
+                self.warned.add((name, self.top))
+                self.violate("leader completeness", t, (who, name), (term,),
+                             f"index {self.top} (an entry of term {entry.term}) was committed by {who} in term {term} "
+                             f"(t={when:.1f}), yet {name} lacks it and could win the next election: its log is at "
+                             f"least as up-to-date as those of {', '.join(voters)}, a quorum of its configuration "
+                             f"({config.describe()})")
 
     # -- at the end --------------------------------------------------------------------------------
 

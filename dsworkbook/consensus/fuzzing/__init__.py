@@ -42,10 +42,12 @@ def _paxos(seeds: Sequence[int], *, variant: str, processes: int, shrink_first: 
 register_campaign(Campaign(
     "raft", "Raft's five safety properties and linearizable clients of its key-value store (5 servers, 5 clients, "
     "random faults, a stale-tail family, and a clock family when reads skip the log: --read_mode read_index|lease; "
-    "log compaction with InstallSnapshot: --snapshot_every 8|32); progress: every command committed",
+    "log compaction with InstallSnapshot: --snapshot_every 8|32; servers added and removed while faults run: "
+    "--membership single|joint); progress: every command committed (and every membership change answered)",
     _raft, tuple(RAFT_VARIANTS), options={"backoff": ("length", "one", "term"),
                                           "read_mode": ("log", "read_index", "lease"),
-                                          "snapshot_every": ("off", "8", "32")}, parallel=True))
+                                          "snapshot_every": ("off", "8", "32"),
+                                          "membership": ("off", "single", "joint")}, parallel=True))
 register_campaign(Campaign(
     "paxos", "single-decree Paxos's agreement, validity, integrity (4 proposers, 5 acceptors); progress: all decide",
     _paxos, tuple(PAXOS_VARIANTS)))

@@ -65,6 +65,23 @@ family runs with it whatever ``options`` say), or ``{"snapshot_every": 8}`` (``-
 snapshots every 8 applied entries, and the followers that the episodes' partitions and crashes
 leave behind catch up by InstallSnapshot. The same families, checks and shrinking apply; the
 ``snapshot_without_sessions`` variant switches compaction on by itself.
+
+``{"membership": "single"}`` or ``"joint"`` (``--membership single|joint``) changes the cluster
+while the faults run (:mod:`~dsworkbook.consensus.raft.membership_run`): two spare servers
+``n6``, ``n7`` wait to be added, and two administrators each send :data:`MEMBERSHIP_CHANGES`
+changes (learners added and promoted, voters added and removed - the leader too - one at a
+time, or whole voter sets replaced by joint consensus), so that changes race each other,
+elections and every fault; the spares are in the fault schedule too, and the operator shuts
+down what a committed configuration leaves out. The same checks apply (the safety checker counts
+each server's own configuration), and *progress* also needs every administrator answered. The
+``change_before_term_commit`` variant switches single-server changes on by itself. Membership
+campaigns run with PreVote (thesis §4.2.3: a removed server that missed its removal must not
+depose the leader with ever higher terms) and batches of up to 8 entries (a server added from
+nothing catches up in a few round trips) unless ``options`` say otherwise, and swap one random
+seed in four (``seed % 4 == 2``) for a fourth family, ``membership race``: episodes without
+blips, plus the targeted :func:`~dsworkbook.consensus.raft.membership_run.race_nemesis`, which
+isolates a leader whose configuration entry is not committed yet while another administrator
+removes a voter - the interleaving of the single-server bug.
 """
 
 from __future__ import annotations
@@ -76,6 +93,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from dsworkbook.consensus.fuzzing.common import repair
 from dsworkbook.consensus.raft import RaftConfig, client_ids, server_ids
+from dsworkbook.consensus.raft.membership_run import (MODES, admins_of, committed_members, membership_sim, race_nemesis,
+                                                      race_plans, spare_ids)
 from dsworkbook.consensus.raft_invariants import check_safety
 from dsworkbook.consensus.raft_kv import kv_sim, kv_violation
 from dsworkbook.errors import ConfigError
@@ -87,7 +106,7 @@ __all__ = ["FAULT_PHASE", "SETTLE", "SERVERS", "CLIENTS", "FAMILIES", "STALE_TAI
            "snapshot_option",
            "raft_schedule", "stale_tail_schedule", "clock_schedule", "family_of", "campaign_schedule", "campaign_run",
            "raft_run", "raft_progress", "Problem", "raft_problem", "raft_invariant", "shrink_violation", "fuzz_raft",
-           "explain"]
+           "explain", "membership_option", "MEMBERSHIP_CHANGES", "SPARES"]
 
 SERVERS = tuple(server_ids(5))
 CLIENTS = 5
@@ -97,6 +116,11 @@ SETTLE = 1500.0
 EPISODE, BLIP = 400.0, 20.0
 #: ms after the violation by which a shrinking candidate must break the same property (shrink_violation)
 SHRINK_SLACK = 500.0
+#: membership campaigns: servers waiting to be added, and the changes each of the two administrators sends
+SPARES = 2
+MEMBERSHIP_CHANGES = 6
+#: the variants that switch membership changes on by themselves (and in which mode)
+MEMBERSHIP_VARIANTS = {"change_before_term_commit": "single"}
 #: seed % STALE_TAIL_EVERY == STALE_TAIL_EVERY - 1: a stale-tail scenario
 STALE_TAIL_EVERY = 4
 #: RaftConfig fields the stale-tail family sets (see the module docstring)
@@ -107,7 +131,11 @@ FAMILIES = {"random": "random fault schedules in two layers: episodes and blips 
             "stale tail": "a pair cut off with two clients, again and again, while the majority changes leaders "
                           "(stale_tail_schedule; term back-off)",
             "clock": "a pair cut off while their clocks are stepped back, then clients moved to their side; clocks "
-                     "drifting within the lease's bound (clock_schedule; only for reads that skip the log)"}
+                     "drifting within the lease's bound (clock_schedule; only for reads that skip the log)",
+            "membership race": "episodes without blips, and a leader with an uncommitted configuration entry cut off "
+                               "while a voter is being removed (race_nemesis; only with membership changes)"}
+#: seed % STALE_TAIL_EVERY == RACE_FAMILY: a membership race, in membership campaigns
+RACE_FAMILY = 2
 
 
 def snapshot_option(value: Any) -> int | None:
@@ -119,6 +147,15 @@ def snapshot_option(value: Any) -> int | None:
             return int(value)
         except ValueError:
             raise ConfigError(f"snapshot_every must be 'off' or a whole number of entries, got {value!r}") from None
+    return value
+
+
+def membership_option(value: Any, variant: str = "correct") -> str | None:
+    """``membership`` as the command line gives it (``"off"``, ``"single"``, ``"joint"``); a variant may imply it."""
+    if value is None or value == "off":
+        return MEMBERSHIP_VARIANTS.get(variant)
+    if value not in MODES:
+        raise ConfigError(f"membership must be 'off' or one of {list(MODES)}, got {value!r}")
     return value
 
 
@@ -135,7 +172,7 @@ def raft_config(variant: str = "correct", **overrides: Any) -> RaftConfig:
 
 
 def raft_schedule(seed: int, nodes: Sequence[str] = SERVERS, duration: float = FAULT_PHASE,
-                  clients: Sequence[str] | None = None) -> FaultSchedule:
+                  clients: Sequence[str] | None = None, blips: bool = True) -> FaultSchedule:
     """The random family: episodes (two faults of any kind per 400 ms) plus blips (a crash-restart per 20 ms).
 
     ``clients`` (default: the campaign's five, ``c1..c5``) are put on partition sides and in cuts.
@@ -145,7 +182,7 @@ def raft_schedule(seed: int, nodes: Sequence[str] = SERVERS, duration: float = F
     for k in range(int(duration // EPISODE)):
         out += FaultSchedule.random(seed * 10_007 + k, nodes, duration=EPISODE / 1.1, faults=2, start=k * EPISODE,
                                     clients=clients)
-    for k in range(int(duration // BLIP)):
+    for k in range(int(duration // BLIP) if blips else 0):
         out += FaultSchedule.random(seed * 100_003 + k, nodes, duration=BLIP / 1.1, faults=1, start=k * BLIP,
                                     kinds=("crash",))
     return FaultSchedule(out)
@@ -218,6 +255,8 @@ def family_of(seed: int, *, variant: str = "correct", options: Mapping[str, Any]
         return "stale tail"
     if seed % STALE_TAIL_EVERY == CLOCK_FAMILY and _reads_skip_log(variant, options):
         return "clock"
+    if seed % STALE_TAIL_EVERY == RACE_FAMILY and membership_option(dict(options or {}).get("membership"), variant):
+        return "membership race"
     return "random"
 
 
@@ -227,7 +266,12 @@ def campaign_schedule(seed: int, *, variant: str = "correct",
     family = family_of(seed, variant=variant, options=options)
     if family == "stale tail":
         return stale_tail_schedule(seed)
-    return clock_schedule(seed) if family == "clock" else raft_schedule(seed)
+    if family == "clock":
+        return clock_schedule(seed)
+    if membership_option(dict(options or {}).get("membership"), variant) is not None:
+        pool = SERVERS + tuple(spare_ids(len(SERVERS), SPARES))  # the spares fail too
+        return raft_schedule(seed, pool, blips=family != "membership race")
+    return raft_schedule(seed)
 
 
 # -- one run ---------------------------------------------------------------------------------------
@@ -235,8 +279,10 @@ def campaign_schedule(seed: int, *, variant: str = "correct",
 
 def raft_run(seed: int, schedule: FaultSchedule, *, variant: str = "correct", config: RaftConfig | None = None,
              clients: int = CLIENTS, ops: int = OPS, node_class: Any = None, store: Any = None, servers: int = 5,
-             options: Mapping[str, Any] | None = None, until: float | None = None) -> Simulation:
+             options: Mapping[str, Any] | None = None, until: float | None = None, nemesis: bool = False) -> Simulation:
     """One fuzz run (see the module docstring); deterministic in (seed, schedule).
+
+    ``nemesis`` adds the membership race's targeted partitions (membership campaigns only).
 
     ``node_class`` and ``store`` swap in another server class or state machine (exercises do);
     ``servers`` sizes the cluster (``n1..nN``; draw its schedule with ``raft_schedule(seed,
@@ -244,14 +290,34 @@ def raft_run(seed: int, schedule: FaultSchedule, *, variant: str = "correct", co
     ``until`` stops the run early, at that time (the run up to then is the same as the full run's).
     """
     extra = {"store": store} if store is not None else {}
-    config = config or raft_config(variant, **dict(options or {}))
-    sim = kv_sim(seed, clients=clients, ops=ops, servers=servers, config=config, client_timeout=100.0,
-                 think=10.0, node_class=node_class, **extra)
+    opts = dict(options or {})
+    membership = membership_option(opts.pop("membership", None), variant)
+    if membership is not None:
+        opts.setdefault("prevote", True)  # thesis §4.2.3: removed servers must not disrupt the cluster
+        opts.setdefault("max_batch", 8)   # a server added from nothing catches up in a few round trips
+    config = config or raft_config(variant, **opts)
+    if membership is None:
+        sim = kv_sim(seed, clients=clients, ops=ops, servers=servers, config=config, client_timeout=100.0,
+                     think=10.0, node_class=node_class, **extra)
+        pool = server_ids(servers)
+    else:
+        spares = SPARES
+        if nemesis:  # the race starts from four voters (any majority of 4 + 1 and of 4 - 1 may miss each other)
+            servers, spares = servers - 1, SPARES + 1
+        pool = server_ids(servers) + spare_ids(servers, spares)
+        plans = race_plans(seed, server_ids(servers), spare_ids(servers, spares), changes=2 * MEMBERSHIP_CHANGES) \
+            if nemesis else None
+        sim = membership_sim(seed, mode=membership, servers=servers, spares=spares, admins=2,
+                             changes=MEMBERSHIP_CHANGES, gap=60.0 if nemesis else 200.0, config=config, clients=clients,
+                             ops=ops, node_class=node_class, plans=plans, **extra)
+        if nemesis:
+            race_nemesis(sim, pool, until=FAULT_PHASE)
     schedule.apply_to(sim)
     end = FAULT_PHASE + SETTLE if until is None else min(until, FAULT_PHASE + SETTLE)
     sim.run(until=min(end, FAULT_PHASE))
     if end > FAULT_PHASE:
-        repair(sim, server_ids(servers))
+        keep = committed_members(sim)  # servers the operator shut down stay down
+        repair(sim, [s for s in pool if keep is None or s in keep])
         sim.run(until=end)
     return sim
 
@@ -262,12 +328,13 @@ def campaign_run(seed: int, schedule: FaultSchedule, *, variant: str = "correct"
     opts = dict(options or {})
     if family_of(seed) == "stale tail":
         opts.update(STALE_TAIL_OPTIONS)
-    return raft_run(seed, schedule, variant=variant, options=opts, until=until)
+    race = family_of(seed, variant=variant, options=options) == "membership race"
+    return raft_run(seed, schedule, variant=variant, options=opts, until=until, nemesis=race)
 
 
 def raft_progress(sim: Simulation) -> bool:
     """The *sometimes* half: every client's commands were all committed and answered."""
-    return all(sim.node(n).done for n in sim.node_ids if n.startswith("c"))
+    return all(sim.node(n).done for n in sim.node_ids if n.startswith("c")) and all(a.done for a in admins_of(sim))
 
 
 # -- what is checked -------------------------------------------------------------------------------
@@ -362,7 +429,8 @@ def fuzz_raft(seeds: int | Iterable[int], *, variant: str = "correct", processes
     if "variant" in options:
         raise ConfigError("pass the variant as variant=..., not inside options")
     try:
-        raft_config(variant, **options)  # reject an unknown variant or option before any work
+        membership_option(options.get("membership"), variant)
+        raft_config(variant, **{k: v for k, v in options.items() if k != "membership"})  # fail before any work
     except TypeError as exc:
         raise ConfigError(f"options must be RaftConfig fields: {exc}") from None
     if processes == 1 or len(seed_list) < 2 * processes:

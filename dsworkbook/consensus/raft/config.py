@@ -78,6 +78,13 @@ VARIANTS: dict[str, str] = {
                                  "of the paper: the state machine tracks the latest serial number it executed for "
                                  "each client and does not execute a command again; a snapshot that leaves that "
                                  "table out forgets it)",
+    "change_before_term_commit": "a leader starts a single-server membership change before it has committed an "
+                                 "entry of its own term: a change it commits under the new voters can coexist with "
+                                 "an uncommitted change of an earlier leader under the old ones, two configurations "
+                                 "without a shared majority, and a committed entry can be overwritten (the rule "
+                                 "Ongaro added to thesis §4.1's single-server changes on the raft-dev list in 2015: "
+                                 "a leader may not append a new configuration until an entry of its term is "
+                                 "committed)",
 }
 
 #: the variants that only make sense with log compaction: they switch it on (every this many entries)

@@ -45,7 +45,7 @@ class ElectionMixin:
         self.answered = {self.id}
         self.leader_id = None
         self.reset_election_timer()
-        if len(self.votes) >= self.votes_needed():  # a cluster of one
+        if self.has_quorum(self.votes):  # a cluster of one
             self.become_leader()
             return
         self.request_votes()
@@ -89,5 +89,5 @@ class ElectionMixin:
         self.answered.add(src)
         if msg.vote_granted:
             self.votes.add(src)
-            if len(self.votes) >= self.votes_needed():
+            if self.has_quorum(self.votes):
                 self.become_leader()

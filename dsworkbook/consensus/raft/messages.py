@@ -192,6 +192,7 @@ class Snapshot:
     index: int
     term: int
     state: Any = None
+    configuration: Any = None  # the configuration as of ``index`` once membership changes are in use (thesis §5.1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +205,7 @@ class InstallSnapshot:
     last_included_term: int
     data: Any
     round: int = 0
+    configuration: Any = None  # the snapshot's configuration (membership changes; thesis §5.1)
 
     @property
     def size(self) -> int:

@@ -40,6 +40,7 @@ from typing import Any, Callable, Mapping, Sequence
 from dsworkbook.consensus.raft.config import RaftConfig
 from dsworkbook.consensus.raft.election import ElectionMixin
 from dsworkbook.consensus.raft.log import RaftLog
+from dsworkbook.consensus.raft.membership import ChangeMembership, Configuration, MembershipMixin
 from dsworkbook.consensus.raft.messages import (Command, Entry, NotLeader, PreVote, PreVoteReply, RequestVote, TimeoutNow,
                                                 TransferLeadership)
 from dsworkbook.consensus.raft.prevote import PreVoteMixin
@@ -74,8 +75,13 @@ class CommandList:
         self.applied = list(state)
 
 
-class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, ReadMixin, SnapshotMixin, Node):
+class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, ReadMixin, SnapshotMixin, MembershipMixin,
+               Node):
     """One Raft server. ``members`` lists every server of the cluster (itself included).
+
+    ``joining=True`` starts a server that is being added to a running cluster: it knows no
+    configuration (``members`` may be empty) and waits, never campaigning, until a leader's log
+    gives it one that names it (:mod:`~dsworkbook.consensus.raft.membership`).
 
     ``state_machine`` is a factory (called on every start: the state machine is volatile and
     rebuilt by re-applying the log). ``initial`` is the durable state (``term``, ``voted_for``,
@@ -84,12 +90,15 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
     """
 
     def __init__(self, node_id: str, *, members: Sequence[str], config: RaftConfig | None = None,
-                 state_machine: Callable[[], Any] = CommandList, initial: Mapping[str, Any] | None = None) -> None:
+                 state_machine: Callable[[], Any] = CommandList, initial: Mapping[str, Any] | None = None,
+                 joining: bool = False) -> None:
         super().__init__(node_id)
         members = tuple(members)
-        if node_id not in members or len(set(members)) != len(members):
+        if not isinstance(joining, bool):
+            raise ConfigError(f"joining must be True or False, got {joining!r}")
+        if (node_id not in members and not joining) or len(set(members)) != len(members):
             raise ConfigError(f"members must list the cluster's distinct server ids including {node_id!r}, "
-                              f"got {members!r}")
+                              f"got {members!r} (a server being added to a running cluster: joining=True)")
         if config is not None and not isinstance(config, RaftConfig):
             raise ConfigError(f"config must be a RaftConfig(...), got {config!r}")
         self.members = members
@@ -99,7 +108,9 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         unknown = set(self.initial) - {"term", "voted_for", "log"}
         if unknown:
             raise ConfigError(f"initial state may hold term, voted_for and log, not {sorted(unknown)}")
-        self._raft_peers = tuple(m for m in members if m != node_id)
+        self.joining = joining
+        self.bootstrap_configuration = Configuration(frozenset() if joining else frozenset(members))
+        self._raft_peers = () if joining else tuple(m for m in members if m != node_id)
 
     # -- the cluster -----------------------------------------------------------------------------
 
@@ -134,6 +145,7 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         self.last_applied = 0
         self.state_machine = self.state_machine_factory()
         snap = self.restore_snapshot(stored)  # log compaction: the log's base, the state machine, commit index
+        self.init_membership(snap.configuration if snap is not None else None)
         self.role: Role = FOLLOWER
         self.leader_id: str | None = None
         self.votes: set[str] = set()
@@ -158,6 +170,8 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         # what this server recovered from storage, for the safety checker: a crash that tore a handler
         # between a write and its note leaves the checker's copy of this log wrong until this note
         since = {"snapshot": (snap.index, snap.term)} if snap is not None else {}
+        if self.joining:
+            since["joining"] = True
         self.note(role="follower", term=self.current_term, start=True, log=self.log.base_index + 1,
                   entries=self.log.snapshot(), **since)
         self.reset_election_timer()
@@ -180,6 +194,7 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         """The log changed from index ``first`` on: persist it and tell the trace."""
         self.persist(log=self.log.snapshot())
         self.note(log=first, entries=self.log.entries_from(first))
+        self.scan_configurations(first)
 
     # -- the shared prologue -------------------------------------------------------------------------
 
@@ -203,7 +218,10 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
     def on_timer(self, name: Any) -> None:
         if name == "election" and self.role is not LEADER:
             self.transfer_campaign = False
-            self.election_timeout_fired()
+            if self.may_campaign():
+                self.election_timeout_fired()
+            else:
+                self.reset_election_timer()  # not a voter of its latest configuration: never campaigns
         elif name == "heartbeat" and self.role is LEADER:
             self.heartbeat()
         elif name == "resend-votes" and self.role.name == "candidate":
@@ -243,6 +261,7 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         self.leader_id = self.id
         self.cancel_timer("election")
         self.cancel_timer("resend-votes")
+        self.next_index, self.match_index, self.beat_mark = {}, {}, {}  # nothing known from an earlier term
         for peer in self.peers:
             self.next_index[peer] = self.log.last_index + 1
             self.match_index[peer] = 0
@@ -266,11 +285,17 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
     def on_client_request(self, src: str, request: Request) -> None:
         """A leader appends the command and answers once it is applied; others redirect (§8)."""
         command = request.arg
+        if isinstance(command, ChangeMembership):
+            if self.role is not LEADER or self.transfer_target is not None:
+                self.send(src, Response(request.req_id, False, self.not_leader()))
+            else:
+                self.handle_membership_request(src, request, command)
+            return
         if not isinstance(command, Command):
             self.reply(src, request, f"a Raft request carries a Command, got {command!r}", ok=False)
             return
         if self.role is not LEADER or self.transfer_target is not None:  # §3.10: no new requests while handing over
-            self.send(src, Response(request.req_id, False, NotLeader(self.transfer_target or self.leader_id)))
+            self.send(src, Response(request.req_id, False, self.not_leader()))
             return
         if self.config.variant == "stale_read_leader" and self.read_locally(src, request, command):
             return
@@ -280,6 +305,13 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         self.append_entry(command)
         for peer in self.peers:
             self.replicate(peer)
+
+    def not_leader(self) -> NotLeader:
+        """The redirect a non-leader sends: its best guess at the leader (none from a server outside the cluster,
+        whose guess may be long dead - nobody tells a removed server who leads)."""
+        if self.dynamic and self.id not in self.configuration.members:
+            return NotLeader(None)
+        return NotLeader(self.transfer_target or self.leader_id)
 
     def read_locally(self, src: str, request: Request, command: Command) -> bool:
         """The ``stale_read_leader`` variant: answer a read from this leader's own state machine, now.
@@ -301,7 +333,7 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         """The leader appends a new entry of its term (Leader Append-Only) and persists it."""
         index = self.log.append(Entry(self.current_term, command))
         self.log_changed(index)
-        if len(self.members) == 1:
+        if len(self.members) == 1 or self.dynamic:
             self.advance_commit_index()
         return index
 
@@ -311,6 +343,7 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
             self.send(src, Response(req_id, False, NotLeader(None)))
         self.pending.clear()
         self.drop_reads()
+        self.drop_membership_request()
         self.transfer_target = None
 
     # -- commit and apply -------------------------------------------------------------------------------------
@@ -324,10 +357,12 @@ class RaftNode(ElectionMixin, ReplicationMixin, PreVoteMixin, TransferMixin, Rea
         while self.last_applied < self.commit_index:
             self.last_applied += 1
             entry = self.log[self.last_applied]
-            if entry.command is not None:
+            if entry.command is not None and type(entry.command) is not Configuration:
                 output = self.state_machine.apply(entry.command)
                 self.answer_client(entry.command, output)
         self.note(applied=self.last_applied)
+        if self.dynamic:
+            self.configuration_committed()
         if self.snapshot_every is not None:
             self.maybe_snapshot()
 

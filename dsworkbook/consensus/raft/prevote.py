@@ -77,7 +77,7 @@ class PreVoteMixin:
         self.prevotes = {self.id}
         self.leader_id = None
         self.reset_election_timer()
-        if len(self.prevotes) >= self.votes_needed():
+        if self.has_quorum(self.prevotes):
             self.start_election()
             return
         msg = PreVote(self.current_term + 1, self.id, self.log.last_index, self.log.last_term)
@@ -100,7 +100,7 @@ class PreVoteMixin:
         if not self.prevoting or self.role is not FOLLOWER or msg.asked != self.current_term + 1:
             return
         self.prevotes.add(src)
-        if len(self.prevotes) >= self.votes_needed():
+        if self.has_quorum(self.prevotes):
             self.prevoting = False
             self.start_election()
 
@@ -112,7 +112,7 @@ class PreVoteMixin:
 
     def check_quorum(self: "RaftNode") -> None:
         """A minimum election timeout has passed: step down unless a majority answered meanwhile."""
-        if len(self.heard) >= self.votes_needed():
+        if self.has_quorum(self.heard):
             self.arm_check_quorum()
         else:
             self.step_down()

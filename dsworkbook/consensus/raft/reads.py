@@ -68,6 +68,8 @@ class ReadMixin:
 
     def confirmed_round(self: "RaftNode") -> int:
         """The highest round a majority (this leader included) has answered."""
+        if self.dynamic:
+            return self.configuration.agreed({**self.acked_round, self.id: self.round})
         rounds = sorted([self.round, *self.acked_round.values()], reverse=True)
         return rounds[self.votes_needed() - 1]
 

@@ -230,8 +230,10 @@ class ReplicationMixin:
 
     def advance_commit_index(self: "RaftNode") -> None:
         """Commit what a majority stores, counting only current-term entries (§5.4.2)."""
-        matches = [self.log.last_index, *(self.match_index[p] for p in self.peers)]
-        index = self.replicated_index(matches)
+        if self.dynamic:  # membership changes: the configuration's quorums (joint: both)
+            index = self.quorum_commit_index()
+        else:
+            index = self.replicated_index([self.log.last_index, *(self.match_index[p] for p in self.peers)])
         if self.may_commit(index):
             self.commit_to(index)
 

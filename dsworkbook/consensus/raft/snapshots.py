@@ -91,7 +91,9 @@ class SnapshotMixin:
         else:
             state = self.state_machine.snapshot()
         self.log.compact(index)
-        self.last_snapshot = Snapshot(index, term, state)
+        configuration = self.configuration_at(index) if self.dynamic else None
+        self.fold_configurations(index)
+        self.last_snapshot = Snapshot(index, term, state, configuration)
         self.persist(snapshot=self.last_snapshot, log=self.log.snapshot())  # one write: both or neither
         self.note(compact=(index, term))
 
@@ -100,7 +102,8 @@ class SnapshotMixin:
     def send_snapshot(self: "RaftNode", peer: str) -> None:
         """Figure 13, in one piece: the leader's latest snapshot to ``peer``."""
         snap = self.last_snapshot
-        self.send(peer, InstallSnapshot(self.current_term, self.id, snap.index, snap.term, snap.state, self.round))
+        self.send(peer, InstallSnapshot(self.current_term, self.id, snap.index, snap.term, snap.state, self.round,
+                                        snap.configuration))
 
     def handle_install_snapshot_reply(self: "RaftNode", src: str, msg: InstallSnapshotReply) -> None:
         """``src`` holds everything through ``msg.index``: move match_index and next_index, go on."""
@@ -136,7 +139,8 @@ class SnapshotMixin:
             self.state_machine = self.state_machine_factory()
             self.state_machine.restore(msg.data)
             self.commit_index = self.last_applied = index
-            self.last_snapshot = Snapshot(index, term, msg.data)
+            self.last_snapshot = Snapshot(index, term, msg.data, msg.configuration)
+            self.install_configuration(msg.configuration)
             self.persist(snapshot=self.last_snapshot, log=self.log.snapshot())
             self.note(snapshot=(index, term), log=index + 1, entries=self.log.snapshot())
         self.send(src, InstallSnapshotReply(self.current_term, index, msg.round))

@@ -40,10 +40,11 @@ class TransferMixin:
 
         Without a target, the follower holding the most of this leader's log is chosen.
         """
-        if self.role is not LEADER or not self.peers:
+        voters = [p for p in self.peers if not self.dynamic or self.configuration.is_voter(p)]  # not a learner
+        if self.role is not LEADER or not voters:
             return
-        target = msg.target if msg.target is not None else max(self.peers, key=lambda p: self.match_index[p])
-        if target not in self.peers:
+        target = msg.target if msg.target is not None else max(voters, key=lambda p: self.match_index[p])
+        if target not in voters:
             return
         self.transfer_target = target
         self.set_timer("transfer", self.config.election_timeout[0])
