@@ -97,21 +97,24 @@ def _draw_logs(ax: Any, frame: Frame) -> None:
     from matplotlib import colormaps
 
     names = sorted(frame.servers)
-    longest = max((len(v.log) for v in frame.servers.values()), default=0)
+    longest = max((v.last_index for v in frame.servers.values()), default=0)
     first = max(1, longest - LOG_WINDOW + 1)
     palette = colormaps["tab10"]
     for row, n in enumerate(names):
         v = frame.servers[n]
         y = len(names) - 1 - row
-        for index in range(first, len(v.log) + 1):
-            term = v.log[index - 1]
+        for index in range(max(first, v.base + 1), v.last_index + 1):  # entries in a snapshot are not drawn
+            term = v.log[index - v.base - 1]
             committed = index <= v.commit
             ax.add_patch(_cell(index - first, y, palette(term % 10), committed))
             ax.text(index - first + 0.5, y + 0.5, str(term), ha="center", va="center", fontsize=6)
         ax.text(-0.4, y + 0.5, n, ha="right", va="center", fontsize=8)
-        if len(v.log) < first:
-            ax.text(0.2, y + 0.5, f"(its log ends at entry {len(v.log)}: behind)", ha="left", va="center",
+        if v.last_index < first:
+            ax.text(0.2, y + 0.5, f"(its log ends at entry {v.last_index}: behind)", ha="left", va="center",
                     fontsize=7, color="#7f8c8d")
+        elif v.base >= first:
+            ax.text(0.2, y + 0.5, f"(entries up to {v.base} in a snapshot)", ha="left", va="center", fontsize=7,
+                    color="#7f8c8d")
     ax.set_xlim(-1.6, LOG_WINDOW + 0.2)
     ax.set_ylim(-1.3, len(names) + 0.1)
     ax.set_axis_off()

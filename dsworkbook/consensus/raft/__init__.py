@@ -9,7 +9,9 @@ The extensions of Ongaro's thesis, each off by default: PreVote, CheckQuorum and
 (:mod:`~dsworkbook.consensus.raft.prevote`), leadership transfer
 (:mod:`~dsworkbook.consensus.raft.transfer`), ReadIndex and lease reads
 (:mod:`~dsworkbook.consensus.raft.reads`), log compaction with InstallSnapshot
-(:mod:`~dsworkbook.consensus.raft.snapshots`, §7 of the paper), with their measurements
+(:mod:`~dsworkbook.consensus.raft.snapshots`, §7 of the paper), membership changes - single-server
+and joint consensus, learners (:mod:`~dsworkbook.consensus.raft.membership`, driven by
+:mod:`~dsworkbook.consensus.raft.membership_run`) - with their measurements
 (:mod:`~dsworkbook.consensus.raft.availability`, :mod:`~dsworkbook.consensus.raft.read_paths`,
 :mod:`~dsworkbook.consensus.raft.compaction`).
 Safety checking lives in :mod:`dsworkbook.consensus.raft_invariants`, the key-value store on top
@@ -17,12 +19,14 @@ in :mod:`dsworkbook.consensus.raft_kv`.
 """
 
 from dsworkbook.consensus.raft.client import RaftClient
-from dsworkbook.consensus.raft.cluster import (client_ids, cluster_table, committed_commands, leaders, live_servers,
-                                              log_terms, raft_sim, server_ids)
+from dsworkbook.consensus.raft.cluster import (Compacted, client_ids, cluster_table, committed_commands, leaders,
+                                              live_servers, log_terms, raft_sim, server_ids)
 from dsworkbook.consensus.raft.availability import disruption_table, transfer_table
 from dsworkbook.consensus.raft.compaction import compaction_table
 from dsworkbook.consensus.raft.config import BACKOFFS, READ_MODES, SNAPSHOT_VARIANT_EVERY, VARIANTS, RaftConfig
 from dsworkbook.consensus.raft.log import RaftLog, at_least_as_up_to_date
+from dsworkbook.consensus.raft.membership import ChangeMembership, Configuration, MembershipRefused
+from dsworkbook.consensus.raft.membership_run import membership_sim, membership_table
 from dsworkbook.consensus.raft.messages import (RAFT_MESSAGES, AppendEntries, AppendEntriesReply, Command, Entry,
                                                 InstallSnapshot, InstallSnapshotReply, NotLeader, PreVote, PreVoteReply,
                                                 RequestVote, RequestVoteReply, Snapshot, TimeoutNow, TransferLeadership,
@@ -41,5 +45,6 @@ __all__ = [
     "committed_commands",
     "READ_MODES", "PreVote", "PreVoteReply", "TimeoutNow", "TransferLeadership", "disruption_table", "transfer_table",
     "read_path_table",
-    "Snapshot", "InstallSnapshot", "InstallSnapshotReply", "SNAPSHOT_VARIANT_EVERY", "compaction_table",
+    "Snapshot", "InstallSnapshot", "InstallSnapshotReply", "SNAPSHOT_VARIANT_EVERY", "compaction_table", "Compacted",
+    "Configuration", "ChangeMembership", "MembershipRefused", "membership_sim", "membership_table",
 ]

@@ -8,10 +8,26 @@ Theory of operation
 clients ``c1..cK`` (:class:`~dsworkbook.consensus.raft.client.RaftClient`) with their
 workloads. The helpers read a running cluster: who leads (:func:`leaders`), a table of every
 server's state (:func:`cluster_table`), and each log as a string of terms (:func:`log_terms`).
+
+They read **compacted** logs too (log compaction, §7 of the paper; ``RaftConfig.snapshot_every``):
+a server that took or installed a snapshot holds only the entries after its log's *base* (the
+snapshot's last included index and term, ``node.log.base_index``/``base_term``), and the
+commands before it exist only inside the state machine's snapshot. The helpers never invent
+them and never drop them silently:
+
+* :func:`committed_commands` returns the committed commands the log still holds, preceded - when
+  the log was compacted - by one :class:`Compacted` marker that says how many entries (1..index)
+  live in the snapshot, so ``len()`` of the list is not mistaken for the number of commits;
+* :func:`log_terms` starts a compacted log with ``[..5]`` (entries 1-5 are in a snapshot), then
+  the terms of the entries held;
+* :func:`cluster_table` has a ``snapshot`` column: the last included index of the server's
+  snapshot (0 without one), read from storage for a server that is down; ``entries`` stays the
+  last index (compacted entries included), as ``len(node.log)`` is.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from dsworkbook.consensus.raft.client import RaftClient
@@ -25,7 +41,21 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["raft_sim", "server_ids", "client_ids", "leaders", "live_servers", "cluster_table", "log_terms",
-           "committed_commands"]
+           "committed_commands", "Compacted"]
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """Stands for the entries 1..``index`` of a log that a snapshot replaced (§7); the last was of ``term``.
+
+    Their commands are gone from the log: only the state machine's snapshot holds their effect.
+    """
+
+    index: int
+    term: int
+
+    def __repr__(self) -> str:
+        return f"<entries 1..{self.index} compacted into a snapshot (last term {self.term})>"
 
 
 def server_ids(n: int) -> list[str]:
@@ -84,17 +114,36 @@ def leaders(sim: Simulation) -> dict[int, str]:
 
 
 def log_terms(node: RaftNode) -> str:
-    """The log as the terms of its entries, e.g. ``"1 1 2 4"`` (empty string for an empty log)."""
-    return " ".join(str(e.term) for e in node.log.entries)
+    """The log as the terms of its entries, e.g. ``"1 1 2 4"`` (empty string for an empty log).
+
+    A compacted log starts with ``[..N]``: entries 1..N are in a snapshot (``"[..5] 2 3 3"``).
+    """
+    return _terms(node.log.base_index, node.log.entries)
+
+
+def _terms(base: int, entries: Sequence[Any]) -> str:
+    held = " ".join(str(e.term) for e in entries)
+    if not base:
+        return held
+    return f"[..{base}] {held}".rstrip()
 
 
 def committed_commands(node: RaftNode) -> list[Any]:
-    """The commands of the committed entries of ``node``'s log (no-ops left out)."""
-    return [node.log[i].command for i in range(1, node.commit_index + 1) if node.log[i].command is not None]
+    """The commands of the committed entries of ``node``'s log (no-ops left out).
+
+    If the log was compacted, the list starts with one :class:`Compacted` marker for the entries
+    the snapshot replaced (their commands are no longer in the log), then the committed commands
+    after the base.
+    """
+    base = node.log.base_index
+    head: list[Any] = [Compacted(base, node.log.base_term)] if base else []
+    return head + [node.log[i].command for i in range(base + 1, node.commit_index + 1)
+                   if node.log[i].command is not None]
 
 
 def cluster_table(sim: Simulation) -> "pd.DataFrame":
-    """One row per server: status, role, term, vote, log length and terms, commit index, last applied."""
+    """One row per server: status, role, term, vote, log length and terms, commit index, last applied,
+    and the last included index of its snapshot (0 without one)."""
     import pandas as pd
 
     rows = []
@@ -102,11 +151,13 @@ def cluster_table(sim: Simulation) -> "pd.DataFrame":
         if sim.status(n) == DOWN:
             stored = sim.storage(n)
             log = stored.get("log", ())
-            rows.append((n, "down", "", stored.get("term", 0), stored.get("voted_for"), len(log),
-                         " ".join(str(e.term) for e in log), None, None))
+            snap = stored.get("snapshot")
+            base = snap.index if snap is not None else 0
+            rows.append((n, "down", "", stored.get("term", 0), stored.get("voted_for"), base + len(log),
+                         _terms(base, log), None, None, base))
             continue
         node = sim.node(n)
         rows.append((n, sim.status(n), node.role.name, node.current_term, node.voted_for, len(node.log),
-                     log_terms(node), node.commit_index, node.last_applied))
+                     log_terms(node), node.commit_index, node.last_applied, node.log.base_index))
     return pd.DataFrame(rows, columns=["node", "status", "role", "term", "voted_for", "entries", "log", "commit",
-                                       "applied"])
+                                       "applied", "snapshot"])

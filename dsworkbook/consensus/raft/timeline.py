@@ -9,6 +9,16 @@ that instant (sent, not yet delivered or dropped), each with how far along its j
 the network's partition; and which safety properties had broken so far
 (:func:`~dsworkbook.consensus.raft_invariants.check_safety` run once, its violations placed
 in time). A widget can then move back and forth through the run without running anything.
+
+Compacted logs (§7 of the paper, ``RaftConfig.snapshot_every``): a frame shows what a server's
+log *holds*. :class:`ServerView` keeps the log's ``base`` and ``base_term`` (the last index and
+term its snapshot includes; 0 and 0 without one) and ``log``, the terms of the entries after the
+base only; :attr:`ServerView.last_index` and :meth:`ServerView.term_at` use absolute indexes as
+:class:`~dsworkbook.consensus.raft.log.RaftLog` does. The trace notes drive it: ``compact=(i, t)``
+(a server snapshotted its own log) drops the entries through ``i``; ``snapshot=(i, t)`` with
+``log``/``entries`` (a snapshot installed, or a restart from one) sets the base and the entries
+kept; a restart without a snapshot resets the base to 0; ``log``/``entries`` are absolute
+indexes, translated by the base. A drawing puts ``log[k]`` at index ``base + 1 + k``.
 """
 
 from __future__ import annotations
@@ -25,11 +35,28 @@ __all__ = ["ServerView", "InFlight", "Frame", "frames"]
 
 @dataclass(frozen=True)
 class ServerView:
+    """One server in a frame; ``log`` holds the terms of the entries after ``base`` (see the module doc)."""
+
     status: str
     role: str
     term: int
     log: tuple[int, ...]
     commit: int
+    base: int = 0
+    base_term: int = 0
+
+    @property
+    def last_index(self) -> int:
+        """The index of the last entry (those in the snapshot counted)."""
+        return self.base + len(self.log)
+
+    def term_at(self, index: int) -> int | None:
+        """The term at absolute ``index``: the snapshot's at the base, None below it or past the end."""
+        if index == self.base:
+            return self.base_term
+        if self.base < index <= self.last_index:
+            return self.log[index - self.base - 1]
+        return None
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,7 @@ class _State:
         self.role = {n: "follower" for n in servers}
         self.term = {n: 0 for n in servers}
         self.log: dict[str, list[int]] = {n: [] for n in servers}
+        self.base: dict[str, tuple[int, int]] = {n: (0, 0) for n in servers}  # (index, term) of the snapshot
         self.commit = {n: 0 for n in servers}
         self.partition = ""
         self.cuts: list[str] = []
@@ -78,8 +106,19 @@ class _State:
                 self.role[node], self.term[node] = detail["role"], detail["term"]
                 if detail.get("start"):
                     self.commit[node] = 0
+            if "snapshot" in detail:  # installed, or restarted from: the log now starts after it
+                self.base[node] = tuple(detail["snapshot"])
+                self.log[node] = []
+                self.commit[node] = max(self.commit[node], detail["snapshot"][0])  # a snapshot is committed
+            elif detail.get("start"):  # restarted without a snapshot
+                self.base[node] = (0, 0)
+            if "compact" in detail:  # its own snapshot: the entries through index are gone
+                index, term = detail["compact"]
+                del self.log[node][:index - self.base[node][0]]
+                self.base[node] = (index, term)
             if "log" in detail:
-                del self.log[node][detail["log"] - 1:]
+                cut = max(detail["log"] - 1 - self.base[node][0], 0)
+                del self.log[node][cut:]
                 self.log[node].extend(e.term for e in detail["entries"])
             if "commit" in detail:
                 self.commit[node] = detail["commit"]
@@ -105,7 +144,8 @@ class _State:
             self.cuts = [c for c in self.cuts if not c.startswith(pair)]
 
     def snapshot(self, t: float, flight: tuple[InFlight, ...], broken: tuple[str, ...]) -> Frame:
-        views = {n: ServerView(self.status[n], self.role[n], self.term[n], tuple(self.log[n]), self.commit[n])
+        views = {n: ServerView(self.status[n], self.role[n], self.term[n], tuple(self.log[n]), self.commit[n],
+                               *self.base[n])
                  for n in self.status}
         return Frame(t, views, flight, self.network, broken)
 
