@@ -12,6 +12,8 @@ is piecewise linear in true time::
 Timers are measured on the node's *rate* but not its wall time: a node asking for a 100 ms
 timer waits 100 / rate ms of true time, and a jump does not move a pending timer. That is how
 monotonic clocks behave, and it is why a jump can make a lease look valid when it is not.
+:meth:`LocalClock.monotonic` reads such a clock: it runs at the clock's rate from the start and
+ignores every jump and offset change (``CLOCK_MONOTONIC``: never set, only slewed in rate).
 """
 
 from __future__ import annotations
@@ -32,13 +34,18 @@ def _finite(name: str, value: float) -> float:
 class LocalClock:
     """A node's clock as a function of true time."""
 
-    __slots__ = ("base_true", "base_local", "rate")
+    __slots__ = ("base_true", "base_local", "rate", "mono_true", "mono_base")
 
     def __init__(self, offset: float = 0.0, drift: float = 0.0) -> None:
         self.base_true = 0.0
         self.base_local = _finite("clock offset", offset)
         self.rate = 1.0
+        self.mono_true = self.mono_base = 0.0
         self.set_drift(0.0, drift)
+
+    def monotonic(self, true_time: float) -> float:
+        """The monotonic reading at true time ``true_time``: elapsed time at this clock's rate, jumps ignored."""
+        return self.mono_base + (true_time - self.mono_true) * self.rate
 
     def read(self, true_time: float) -> float:
         """The local time at true time ``true_time``."""
@@ -62,6 +69,7 @@ class LocalClock:
         if drift <= -1.0:
             raise ConfigError(f"clock drift must be > -1 (a clock cannot stop or run backwards), got {drift}")
         self._rebase(true_time)
+        self.mono_base, self.mono_true = self.monotonic(true_time), true_time
         self.rate = 1.0 + drift
 
     def jump(self, true_time: float, delta: float) -> None:

@@ -187,6 +187,14 @@ class Node:
         t = self._sim.now
         return t if self._clock is None else self._clock.read(t)
 
+    def monotonic(self) -> float:
+        """This node's monotonic clock, in ms: it runs at the local clock's rate but never jumps (see clock.py).
+
+        Measure durations - a lease, a timeout - with it; :meth:`now` may be stepped back or forward.
+        """
+        t = self._sim.now
+        return t if self._clock is None else self._clock.monotonic(t)
+
     @property
     def storage(self) -> Mapping[str, Any]:
         """Read-only view of durable state. Write with :meth:`persist`."""

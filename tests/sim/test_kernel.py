@@ -385,3 +385,30 @@ def test_a_node_paused_before_it_started_starts_when_it_resumes():
     sim.pause("b", 40)  # before the run, so before b's on_start
     sim.run(until=100)
     assert sim.node("b").starts == 1 and len(sim.node("b").seen) == 3
+
+
+def test_a_monotonic_clock_runs_at_the_local_rate_and_ignores_jumps_and_offsets():
+    from dsworkbook.sim.clock import LocalClock
+
+    clock = LocalClock(offset=500.0, drift=0.1)
+    assert clock.monotonic(100.0) == pytest.approx(110.0)          # rate 1.1 from the start, offset ignored
+    clock.jump(100.0, -1000.0)                                     # the wall clock steps back a second
+    assert clock.read(100.0) == pytest.approx(-390.0)
+    assert clock.monotonic(200.0) == pytest.approx(220.0)          # the monotonic one does not notice
+    clock.set_drift(200.0, 0.0)
+    clock.set_offset(250.0, 0.0)
+    assert clock.monotonic(300.0) == pytest.approx(320.0)          # rate 1 after t=200; the offset change ignored
+
+
+def test_a_node_reads_its_monotonic_clock_in_a_simulation():
+    class Idle(Node):
+        pass
+
+    sim = Simulation(1)
+    sim.add_node("a", Idle)
+    sim.run(until=10.0)
+    sim.set_drift("a", 0.5)
+    sim.run(until=20.0)
+    sim.clock_jump("a", -100.0)
+    assert sim.node("a").monotonic() == pytest.approx(25.0)
+    assert sim.node("a").now() == pytest.approx(-75.0)

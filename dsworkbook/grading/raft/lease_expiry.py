@@ -121,40 +121,22 @@ def check_table(fn: Callable[..., Any]) -> int:
 class LeaseRuleNode(RaftNode):
     """A server whose lease is decided by ``self.rule(sent_at, now, election_timeout_min, drift_bound)``.
 
-    ``now`` and ``sent_at`` are read on a monotonic reading of the server's own clock: its rate
-    (drift) counts, its jumps do not - the clock the library's lease timers run on.
+    ``now`` and ``sent_at`` are read on the server's monotonic clock (``Node.monotonic()``): its
+    rate (drift) counts, its jumps do not - the clock the library's lease timers run on.
     """
 
     rule: Callable[..., Any] = staticmethod(lease_holds)
     lease_reads_served = 0
 
-    def mono(self) -> float:
-        """Monotonic local time (ms): true time integrated at the clock's rate; jumps ignored."""
-        t = self._sim.now
-        clock = self._clock
-        if clock is None:
-            return t
-        last = getattr(self, "_mono", None)
-        if last is None or last[0] > t:
-            self._mono = (t, t, clock.base_true, clock.rate)
-            return t
-        t0, m0, base0, rate0 = last
-        if clock.base_true != base0 and t0 <= clock.base_true <= t:  # the rate changed (or a jump) since
-            m = m0 + (clock.base_true - t0) * rate0 + (t - clock.base_true) * clock.rate
-        else:
-            m = m0 + (t - t0) * clock.rate
-        self._mono = (t, m, clock.base_true, clock.rate)
-        return m
-
     def start_round(self) -> None:
         self.round += 1
         if self.leases:
-            self.round_wall[self.round] = self.mono()
+            self.round_wall[self.round] = self.monotonic()
 
     def lease_valid(self) -> bool:
         if self.lease_forfeit or self.lease_round <= self.lease_expired or self.lease_round not in self.round_wall:
             return False
-        args = (self.round_wall[self.lease_round], self.mono(), self.config.election_timeout[0],
+        args = (self.round_wall[self.lease_round], self.monotonic(), self.config.election_timeout[0],
                 self.config.clock_drift_bound)
         ok = attempt(type(self).rule, *args, input="lease_holds(sent_at={}, now={}, election_timeout_min={}, "
                                                    "drift_bound={})".format(*args), case="inside a cluster")
