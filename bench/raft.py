@@ -9,8 +9,9 @@ Prints, for a 5-server cluster under a closed-loop load of 20 clients:
   2 processes - the target is at most 5 minutes on 2 cores).
 
 Run ``python bench/raft.py`` (``--seeds 200`` for a shorter campaign, ``--no-campaign`` to skip
-it, ``--backoff term`` to run the campaign with the back-off optimisation of §5.3). Timings vary
-with the machine and its load; nothing here is asserted.
+it, ``--backoff term`` to run the campaign with the back-off optimisation of §5.3,
+``--membership single|joint`` to add and remove servers while it runs). Timings vary with the
+machine and its load; nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backoff", default="length", choices=sorted(BACKOFFS),
                         help="the leader's back-off after a refused AppendEntries in the campaign (§5.3; default "
                              "length)")
+    parser.add_argument("--membership", default="off", choices=("off", "single", "joint"),
+                        help="add and remove servers while the campaign's faults run (default off)")
     args = parser.parse_args(argv)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print("5 servers, 20 closed-loop clients, 5 s of simulated time, seed 1")
@@ -61,8 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuzz: {1 / per_seed:.1f} seeds/s in one process ({report.line('raft')})")
     if not args.no_campaign:
         report = fuzz_raft(args.seeds, processes=args.processes, shrink_first=False,
-                           options={"backoff": args.backoff})
-        print(f"{report.line('raft --backoff ' + args.backoff)} in {report.seconds:.0f} s with "
+                           options={"backoff": args.backoff, "membership": args.membership})
+        name = f"raft --backoff {args.backoff}"
+        if args.membership != "off":
+            name += f" --membership {args.membership}"
+        print(f"{report.line(name)} in {report.seconds:.0f} s with "
               f"{args.processes} processes ({report.seeds / report.seconds:.1f} seeds/s)")
     return 0
 

@@ -17,6 +17,7 @@ from dsworkbook.widgets.partitioning import RingPanel, ring_panel
 from dsworkbook.widgets.paxos import PaxosDuel, paxos_duel
 from dsworkbook.widgets.queues import ConsumerGroupPanel, consumer_group_panel
 from dsworkbook.widgets.raft import RaftScope, raft_scope
+from dsworkbook.widgets.raft_timing import RaftTimingPanel, raft_timing_panel
 from dsworkbook.widgets.regions import RegionPanel, region_panel
 from dsworkbook.widgets.transactions import TransactionTimeline, transaction_panel
 
@@ -28,6 +29,7 @@ __all__ = [
     "ClockDiagramPanel", "clock_diagram",  # 04
     "ConflictPlayground", "conflict_playground",  # 05
     "RaftScope", "raft_scope",  # 06
+    "RaftTimingPanel", "raft_timing_panel",  # 06b
     "PaxosDuel", "paxos_duel",  # 07
     "PbftPanel", "pbft_panel",  # 08
     "LockUnderPressure", "lock_panel",  # 09
