@@ -73,6 +73,9 @@ THEMES: dict[str, Theme] = {t.id: t for t in [
     Theme("T15", "The interview framework", widget=False),
 ]}
 
+#: the theme's second notebook: Raft beyond the paper's core (issue-sized themes may have two)
+_PRODUCTION = "notebooks/06b_raft_in_production.ipynb"
+
 CONCEPTS: tuple[Concept, ...] = (
     # T01 Network model and the eight fallacies
     Concept("N01", "Deterministic message-passing simulator", "T01", "dsworkbook.sim"),
@@ -92,7 +95,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("M03", "Sequential, causal, eventual and session guarantees", "T03", "dsworkbook.checkers.models"),
     Concept("M04", "Eventual, causal and sequential stores", "T03", "dsworkbook.storage.stores"),
     Concept("M05", "A real etcd cluster's history judged by the linearizability checker", "T03",
-            "dsworkbook.realservers.jepsen_etcd", notebook="notebooks/06_raft.ipynb"),
+            "dsworkbook.realservers.jepsen_etcd", notebook="notebooks/06b_raft_in_production.ipynb"),
     # T04 Time and ordering
     Concept("C01", "Physical clocks, NTP sync, LWW under skew", "T04", "dsworkbook.clocks.physical"),
     Concept("C02", "Lamport clocks", "T04", "dsworkbook.clocks.lamport"),
@@ -114,10 +117,14 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("F04", "Raft persistence, recovery and safety invariants", "T06", "dsworkbook.consensus.raft_invariants"),
     Concept("F05", "Raft batching and pipelining", "T06", "dsworkbook.consensus.raft"),
     Concept("F06", "Linearizable KV store on Raft", "T06", "dsworkbook.consensus.raft_kv"),
-    Concept("F07", "Raft log compaction: snapshots and InstallSnapshot", "T06", "dsworkbook.consensus.raft.snapshots"),
-    Concept("F08", "Raft membership changes: single-server, joint consensus, learners", "T06"),
-    Concept("F09", "PreVote, CheckQuorum and leadership transfer", "T06", "dsworkbook.consensus.raft.prevote"),
-    Concept("F10", "Linearizable reads without the log: ReadIndex and leases", "T06", "dsworkbook.consensus.raft.reads"),
+    Concept("F07", "Raft log compaction: snapshots and InstallSnapshot", "T06", "dsworkbook.consensus.raft.snapshots",
+            notebook=_PRODUCTION),
+    Concept("F08", "Raft membership changes: single-server, joint consensus, learners", "T06",
+            "dsworkbook.consensus.raft.membership", notebook=_PRODUCTION),
+    Concept("F09", "PreVote, CheckQuorum and leadership transfer", "T06", "dsworkbook.consensus.raft.prevote",
+            notebook=_PRODUCTION),
+    Concept("F10", "Linearizable reads without the log: ReadIndex and leases", "T06", "dsworkbook.consensus.raft.reads",
+            notebook=_PRODUCTION),
     # T07 Consensus: Paxos
     Concept("P01", "Single-decree Paxos", "T07", "dsworkbook.consensus.paxos"),
     Concept("P02", "Multi-Paxos, Fast Paxos and Flexible Paxos quorums", "T07", "dsworkbook.consensus.multipaxos"),

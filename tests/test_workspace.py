@@ -86,7 +86,9 @@ def test_theme_spellings(given, theme):
 
 def test_theme_of_a_file_name():
     assert theme_of("03_consistency.ipynb") == "T03"
+    assert theme_of("06b_raft_in_production.ipynb") == "T06"  # a theme's second notebook
     assert theme_of("notes.ipynb") is None
+    assert theme_of("06bb_x.ipynb") is None
 
 
 # --------------------------------------------------------------------------- error lines from nbval reports

@@ -52,13 +52,16 @@ __all__ = [
 
 PROGRESS_FILE = ".progress.json"
 STATUSES = ("pass", "fail", "not attempted", "not run", "skipped")
-_THEME_FILE = re.compile(r"^(?P<num>\d{2})_")
+_THEME_FILE = re.compile(r"^(?P<num>\d{2})[a-z]?_")
 
 
 # --------------------------------------------------------------------------- themes
 
 def theme_of(file_name: str) -> str | None:
-    """``"T01"`` for ``01_network.ipynb``; None for a name without a theme number."""
+    """``"T01"`` for ``01_network.ipynb``, ``"T06"`` for ``06b_raft_in_production.ipynb``; else None.
+
+    A theme's second notebook carries a letter after the number and belongs to the same theme.
+    """
     m = _THEME_FILE.match(Path(file_name).name)
     return f"T{m['num']}" if m else None
 

@@ -11,7 +11,8 @@ The extensions of Ongaro's thesis, each off by default: PreVote, CheckQuorum and
 (:mod:`~dsworkbook.consensus.raft.reads`), log compaction with InstallSnapshot
 (:mod:`~dsworkbook.consensus.raft.snapshots`, §7 of the paper), membership changes - single-server
 and joint consensus, learners (:mod:`~dsworkbook.consensus.raft.membership`, driven by
-:mod:`~dsworkbook.consensus.raft.membership_run`) - with their measurements
+:mod:`~dsworkbook.consensus.raft.membership_run`) - and the timing requirement of §5.6 as a sweep
+(:mod:`~dsworkbook.consensus.raft.timing`), with their measurements
 (:mod:`~dsworkbook.consensus.raft.availability`, :mod:`~dsworkbook.consensus.raft.read_paths`,
 :mod:`~dsworkbook.consensus.raft.compaction`).
 Safety checking lives in :mod:`dsworkbook.consensus.raft_invariants`, the key-value store on top
@@ -26,7 +27,7 @@ from dsworkbook.consensus.raft.compaction import compaction_table
 from dsworkbook.consensus.raft.config import BACKOFFS, READ_MODES, SNAPSHOT_VARIANT_EVERY, VARIANTS, RaftConfig
 from dsworkbook.consensus.raft.log import RaftLog, at_least_as_up_to_date
 from dsworkbook.consensus.raft.membership import ChangeMembership, Configuration, MembershipRefused
-from dsworkbook.consensus.raft.membership_run import membership_sim, membership_table
+from dsworkbook.consensus.raft.membership_run import MembershipAdmin, membership_sim, membership_table
 from dsworkbook.consensus.raft.messages import (RAFT_MESSAGES, AppendEntries, AppendEntriesReply, Command, Entry,
                                                 InstallSnapshot, InstallSnapshotReply, NotLeader, PreVote, PreVoteReply,
                                                 RequestVote, RequestVoteReply, Snapshot, TimeoutNow, TransferLeadership,
@@ -35,6 +36,7 @@ from dsworkbook.consensus.raft.node import CommandList, RaftNode
 from dsworkbook.consensus.raft.read_paths import read_path_table
 from dsworkbook.consensus.raft.replication import majority_commit_index
 from dsworkbook.consensus.raft.roles import CANDIDATE, FOLLOWER, LEADER, ROLES, Role
+from dsworkbook.consensus.raft.timing import broadcast_time, plot_timing, timing_run, timing_sweep
 
 __all__ = [
     "RaftNode", "RaftConfig", "VARIANTS", "BACKOFFS", "RaftClient", "CommandList",
@@ -46,5 +48,6 @@ __all__ = [
     "READ_MODES", "PreVote", "PreVoteReply", "TimeoutNow", "TransferLeadership", "disruption_table", "transfer_table",
     "read_path_table",
     "Snapshot", "InstallSnapshot", "InstallSnapshotReply", "SNAPSHOT_VARIANT_EVERY", "compaction_table", "Compacted",
-    "Configuration", "ChangeMembership", "MembershipRefused", "membership_sim", "membership_table",
+    "Configuration", "ChangeMembership", "MembershipRefused", "membership_sim", "membership_table", "MembershipAdmin",
+    "timing_sweep", "timing_run", "broadcast_time", "plot_timing",
 ]

@@ -28,17 +28,25 @@ hint; a right answer gets one line naming the seeds.
 ``06-read-index``           implement   ``serve_read`` and ``serve_reads``: ReadIndex at the leader
 ``06-predict-prevote``      predict     a cut-off follower rejoins, with and without PreVote, and why
 ``06-predict-read-modes``   predict     which read paths stay linearizable when clocks step back, why
+``06-install-snapshot``     implement   ``handle_install_snapshot``: what a follower keeps (Figure 13)
+``06-config-quorum``        implement   the commit index of a configuration, joint consensus included
+``06-predict-membership``   predict     does the single-server race break Raft, with and without the rule
+``06-design-timing``        design      heartbeat and election timeouts for three deployments, run
 ==========================  ==========  ===========================================================
 """
 
 from dsworkbook.grading.raft.append_entries import grade_append_entries
+from dsworkbook.grading.raft.design_timing import grade_design_timing
+from dsworkbook.grading.raft.install_snapshot import grade_install_snapshot
 from dsworkbook.grading.raft.commit_index import grade_commit_index
+from dsworkbook.grading.raft.config_quorum import grade_config_quorum
 from dsworkbook.grading.raft.design_commit_rule import grade_design_commit_rule
 from dsworkbook.grading.raft.drill_seed import grade_drill_seed_raft
 from dsworkbook.grading.raft.kv_session import grade_kv_session
 from dsworkbook.grading.raft.lease_expiry import grade_lease_expiry
 from dsworkbook.grading.raft.predict_batching import grade_predict_batching
 from dsworkbook.grading.raft.predict_election import ELECTION_LOGS, grade_predict_election
+from dsworkbook.grading.raft.predict_membership import grade_predict_membership
 from dsworkbook.grading.raft.predict_prevote import grade_predict_prevote
 from dsworkbook.grading.raft.predict_read_modes import grade_predict_read_modes
 from dsworkbook.grading.raft.read_index import grade_read_index
@@ -48,4 +56,5 @@ from dsworkbook.grading.raft.safety_check import grade_safety_check, reference_v
 __all__ = ["grade_request_vote", "grade_append_entries", "grade_commit_index", "grade_predict_election",
            "grade_drill_seed_raft", "grade_safety_check", "grade_predict_batching", "grade_kv_session",
            "grade_design_commit_rule", "ELECTION_LOGS", "reference_violations", "grade_lease_expiry", "grade_read_index",
-           "grade_predict_prevote", "grade_predict_read_modes"]
+           "grade_predict_prevote", "grade_predict_read_modes", "grade_install_snapshot", "grade_design_timing",
+           "grade_config_quorum", "grade_predict_membership"]
