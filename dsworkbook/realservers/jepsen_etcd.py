@@ -267,13 +267,46 @@ class _Runner:
                 if kind == "info":
                     writer = self.rec.process()
             reading.start()              # the read's request waits in the paused member's socket ...
-            time.sleep(READ_HEAD_START_S)
+            _await_queued(self.cluster.members[follower].client_port)
         finally:
             self.cluster.resume(follower)  # ... and is the first thing it meets when it wakes
             self.rec.add("nemesis", "info", "resume", self.cluster.members[follower].name)
         reading.join()
         kind, got = answer[0] if answer else ("fail", None)
         return Probe(key, self.cluster.members[follower].name, last, got, kind == "ok")
+
+
+def _queued_bytes(port: int) -> int | None:
+    """Bytes waiting unread in established TCP sockets on local ``port`` (Linux's /proc/net/tcp*), or None."""
+    total, seen = 0, False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        seen = True
+        for line in lines:
+            fields = line.split()
+            local, state, queues = fields[1], fields[3], fields[4]
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:  # ESTABLISHED, on the member's port
+                total += int(queues.split(":")[1], 16)                      # rx_queue
+    return total if seen else None
+
+
+def _await_queued(port: int, timeout: float = 2.0) -> None:
+    """Wait until a request sits unread in the paused member's socket (at least READ_HEAD_START_S).
+
+    A fixed head start is not enough on a loaded machine: the reading thread may not have sent
+    its request yet when the member resumes, and then the member catches up first. Where the
+    kernel's socket table cannot be read, the fixed head start is all there is.
+    """
+    time.sleep(READ_HEAD_START_S)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        queued = _queued_bytes(port)
+        if queued is None or queued > 0:
+            return
+        time.sleep(0.005)
 
 
 def _wait_leader(cluster: EtcdCluster, timeout: float = 15.0) -> int:
