@@ -70,7 +70,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in [
     Theme("T12", "Message queues and delivery guarantees", "notebooks/12_queues.ipynb"),
     Theme("T13", "Distributed transactions", "notebooks/13_transactions.ipynb"),
     Theme("T14", "Replication and multi-region patterns", "notebooks/14_replication_and_regions.ipynb"),
-    Theme("T15", "The interview framework", widget=False),
+    Theme("T15", "The interview framework", "notebooks/15_interview_framework.ipynb", widget=False),
 ]}
 
 #: the theme's second notebook: Raft beyond the paper's core (issue-sized themes may have two)
@@ -172,9 +172,10 @@ CONCEPTS: tuple[Concept, ...] = (
             "dsworkbook.regions.leader"),
     Concept("G05", "Multi-leader and leaderless replication across regions", "T14", "dsworkbook.regions.conflicts"),
     # T15 The interview framework
-    Concept("I01", "Decision checklist drill", "T15"),
-    Concept("I02", "Trade-off questions", "T15"),
-    Concept("I03", "Pitfall drills", "T15"),
+    Concept("I01", "Decision checklist drill", "T15", "dsworkbook.interview.decisions"),
+    Concept("I02", "Trade-off questions", "T15", "dsworkbook.interview.questions"),
+    Concept("I03", "Pitfall drills", "T15", "dsworkbook.grading.interview.pitfalls",
+            notebook="notebooks/15b_pitfall_review.ipynb"),
 )
 
 

@@ -155,7 +155,8 @@ COMMANDS: dict[str, Command] = {
 
 
 #: Modules that bring commands of their own; each defines ``COMMANDS: dict[str, Command]``.
-COMMAND_MODULES = ("dsworkbook.checkers.commands", "dsworkbook.campaigns", "dsworkbook.jepsen")
+COMMAND_MODULES = ("dsworkbook.checkers.commands", "dsworkbook.campaigns", "dsworkbook.jepsen",
+                   "dsworkbook.interview.commands")
 
 
 def all_commands() -> dict[str, Command]:

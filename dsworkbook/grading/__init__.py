@@ -23,7 +23,7 @@ MACHINERY = frozenset({"core", "build", "workspace"})
 THEME_PACKAGES = {"00": "warmup", "01": "network", "02": "quorums", "03": "consistency", "04": "clocks",
                   "05": "crdt", "06": "raft", "07": "paxos", "08": "byzantine", "09": "locks",
                   "10": "coordination", "11": "partitioning", "12": "queues", "13": "transactions",
-                  "14": "regions"}
+                  "14": "regions", "15": "interview"}
 _ALL_LOADED = False
 
 

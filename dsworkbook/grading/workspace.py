@@ -22,7 +22,8 @@ cell. The score card has one row per check cell (found by
   dying or timing out). A check cell that passed without recording counts as ``pass``.
 
 The card is printed as a table and merged, per notebook, into ``workspace/.progress.json``;
-:func:`progress` sums that file per theme (``T01`` for notebooks named ``01_...``).
+:func:`progress` sums that file per theme (``T01`` for notebooks named ``01_...``) and sets the
+interview answers of ``workspace/.interview.jsonl`` beside them (:mod:`dsworkbook.interview.results`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from typing import Any, Iterable, Sequence
 
 from dsworkbook.errors import ConfigError
 from dsworkbook.grading.build import check_cells
+from dsworkbook.interview.results import load_results, progress_lines
 
 __all__ = [
     "PROGRESS_FILE", "STATUSES", "CellOutcome", "NbvalRun", "StartReport",
@@ -364,7 +366,11 @@ def _save(workspace: Path, card: list[dict[str, Any]]) -> None:
 
 
 def progress(workspace: Path) -> dict[str, dict[str, int]]:
-    """Sum the saved results per theme and overall; print one line each.
+    """Sum the saved results per theme and overall; print one line each, then the interview scores.
+
+    When ``dsworkbook interview`` has saved answers, a table follows that sets each theme's
+    interview score beside its exercises, weakest theme first
+    (:func:`dsworkbook.interview.results.progress_lines`).
 
     Returns ``{"T01": {"pass": 4, "fail": 1, "not attempted": 1, "not run": 0, "skipped": 0, "total": 6}, ...,
     "overall": {...}}`` (empty when nothing is saved yet).
@@ -373,14 +379,17 @@ def progress(workspace: Path) -> dict[str, dict[str, int]]:
     if not workspace.is_dir():
         raise ConfigError(f"no workspace at {workspace}; run `dsworkbook start` first")
     rows = [row for entry in _load(workspace).get("notebooks", {}).values() for row in entry["exercises"]]
-    if not rows:
-        print("No results saved yet: run `dsworkbook check` (or `dsworkbook check T01`) first.")
-        return {}
+    answers = load_results(workspace)
     sums: dict[str, dict[str, int]] = {}
-    for key, group in _by_theme(rows).items():
+    if not rows:
+        print(f"No {'exercise ' if answers else ''}results saved yet: run `dsworkbook check` "
+              "(or `dsworkbook check T01`) first.")
+    for key, group in (_by_theme(rows) if rows else {}).items():
         counts = Counter(row["status"] for row in group)
         sums[key] = {**{s: counts[s] for s in STATUSES}, "total": len(group)}
         print(f"{key}: {_summary(group)}")
+    for line in progress_lines({k: (v["pass"], v["total"]) for k, v in sums.items() if k != "overall"}, answers):
+        print(line)
     return sums
 
 

@@ -10,6 +10,7 @@ from dsworkbook.widgets.clocks import ClockDiagramPanel, clock_diagram
 from dsworkbook.widgets.coordination import DetectorPanel, detector_panel
 from dsworkbook.widgets.consistency import ConsistencyExplorer, consistency_explorer
 from dsworkbook.widgets.crdt import ConflictPlayground, conflict_playground
+from dsworkbook.widgets.interview import DecisionDrill, decision_drill
 from dsworkbook.widgets.locks import LockUnderPressure, lock_panel
 from dsworkbook.widgets.network import NetworkPlayground, network_playground, ping_workload
 from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult
@@ -30,6 +31,7 @@ __all__ = [
     "ConflictPlayground", "conflict_playground",  # 05
     "RaftScope", "raft_scope",  # 06
     "RaftTimingPanel", "raft_timing_panel",  # 06b
+    "DecisionDrill", "decision_drill",  # 15
     "PaxosDuel", "paxos_duel",  # 07
     "PbftPanel", "pbft_panel",  # 08
     "LockUnderPressure", "lock_panel",  # 09
