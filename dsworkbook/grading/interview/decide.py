@@ -3,16 +3,20 @@
 The learner writes ``decide(facts) -> choices``: the checklist's answers about a requirement in,
 one option per design dimension out. The check runs it on every requirement of the catalog (in
 an order drawn from a seed), on hand-made cases where the checklist's order of precedence
-decides, and on facts drawn at random over the whole domain; each dimension's choice must be one
-the rules accept (:func:`dsworkbook.interview.decisions.rules`).
+decides, on facts drawn at random (each in two worlds: see ``same_everywhere``), and then on
+**every** fact set of the domain - it is small (the product of each fact's values) - each
+called twice with a fresh dict that must give the same answer; each dimension's choice must be
+one the rules accept (:func:`dsworkbook.interview.decisions.rules`). A rule wrong on a single
+combination of facts cannot pass.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
-from dsworkbook.grading.core import exercise, fail, need_callable, random_cases, same_everywhere
+from dsworkbook.grading.core import attempt, exercise, fail, need_callable, random_cases, same_everywhere
 from dsworkbook.interview.decisions import FACTS, OPTIONS, rules
 from dsworkbook.interview.requirements import REQUIREMENTS
 
@@ -68,8 +72,21 @@ ADVERSARIAL: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-def _check_one(answer: Any, facts: dict[str, Any], case: str, label: str) -> None:
-    got = same_everywhere(answer, dict(facts), input=label, case=case)
+def _all_facts() -> list[dict[str, Any]]:
+    names = list(FACTS)
+    return [dict(zip(names, values)) for values in itertools.product(*(FACTS[n] for n in names))]
+
+
+def _check_one(answer: Any, facts: dict[str, Any], case: str, label: str, *, worlds: bool = True) -> None:
+    if worlds:
+        got = same_everywhere(answer, dict(facts), input=label, case=case)
+    else:
+        first, second = dict(facts), dict(facts)  # two live dicts: equal facts, different objects
+        got = attempt(answer, first, input=label, case=case)
+        again = attempt(answer, second, input=label, case=case)
+        if again != got:
+            fail(case=case, input=label, expected=f"the same answer twice: {got}", got=again,
+                 hint="the same facts must always give the same choices; use nothing but the facts")
     if not isinstance(got, dict) or set(got) != set(OPTIONS):
         fail(case=case, input=label, expected=f"a dict with the keys {list(OPTIONS)}", got=got, hint=HINT_FORM)
     for dim, rule in rules(facts).items():
@@ -95,6 +112,9 @@ def grade_decide(answer: Any) -> str:
         _check_one(answer, facts, name, str(facts))
     for case, facts in random_cases(SEED_RANDOM, RANDOM_CASES, _draw):
         _check_one(answer, facts, case, str(facts))
-    total = len(order) + len(ADVERSARIAL) + RANDOM_CASES
-    return (f"{len(order)} catalog requirements (order seed {SEED_ORDER}), {len(ADVERSARIAL)} precedence cases and "
-            f"{RANDOM_CASES} random fact sets (seed {SEED_RANDOM}): all {total * len(OPTIONS)} choices accepted")
+    every = _all_facts()
+    for k, facts in enumerate(every, start=1):
+        _check_one(answer, facts, f"fact set {k} of {len(every)}", str(facts), worlds=False)
+    return (f"{len(order)} catalog requirements (order seed {SEED_ORDER}), {len(ADVERSARIAL)} precedence cases, "
+            f"{RANDOM_CASES} random fact sets (seed {SEED_RANDOM}) and all {len(every)} fact sets of the domain: "
+            "every choice accepted")

@@ -50,8 +50,8 @@ PITFALLS: dict[str, str] = {
 #: What a pitfall breaks, by letter: the ``why`` of each snippet.
 CONSEQUENCES: dict[str, str] = {
     "p": "two clients hold the lock (or the lease) at the same time",
-    "q": "an effect is applied twice, or an acknowledged effect is lost",
-    "r": "replicas (or participants) end up disagreeing for good",
+    "q": "a message or a request is applied twice, or never",
+    "r": "replicas (or the participants of one transaction) end up with different outcomes for good",
     "s": "a read can miss an acknowledged write",
     "t": "a wrong answer on part of the input domain (an order or an index), with no fault at all",
 }
@@ -251,7 +251,7 @@ SNIPPETS: tuple[Snippet, ...] = (
             "    self.disk.append((\"prepared\", txn))\n", "g", _demo_vote, "on_prepare"),
     Snippet("partition",
             "def partition(h, n):\n"
-            "    # h: the key's signed 32-bit murmur2 hash\n"
+            "    # h: the key's signed 32-bit murmur2 hash; the partition must be the one Kafka's Java producer picks\n"
             "    return abs(h) % n\n", "h", _demo_partition, "partition"),
     Snippet("before",
             "def happened_before(a, b):\n"
