@@ -41,7 +41,7 @@ __version__ = "0.1.0"
 
 _LAZY = ("reliability", "fallacies", "viz", "widgets", "grading", "catalog", "checkers", "storage", "clocks", "crdt",
          "consensus", "locks", "coordination", "messaging", "transactions", "partitioning",
-         "regions", "interview")
+         "regions", "interview", "sweeps")
 
 __all__ = ["sim", "errors", "source", "table", "ConfigError", "DSWorkbookError", "InvariantViolation", "NodeError",
            "__version__", *_LAZY]

@@ -12,7 +12,9 @@ plain words, and the smallest fault schedule that still breaks it - and **ends w
 
 The exit code is 1 when a violation was found (0 otherwise), so a script or CI job can rely
 on it. ``--variant`` switches on one of the campaign's broken variants, each a classic bug the
-campaign is proven to catch.
+campaign is proven to catch. ``--executor dask`` (with ``--scheduler ADDRESS`` for a remote
+cluster) runs a parallel campaign's seeds on Dask through the sweep engine
+(:mod:`dsworkbook.sweeps`); the report is the same as on local processes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Callable
 from dsworkbook.cli import Command
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim.fuzz import Campaign, FuzzReport, campaigns, default_processes
+from dsworkbook.sweeps.engine import EXECUTOR_KINDS, executor_from_options, using, workers_of
 
 __all__ = ["COMMANDS", "CAMPAIGN_MODULES", "all_campaigns", "progress_bar", "print_report"]
 
@@ -92,7 +95,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                        + also)
         if camp.parallel:
             p.add_argument("--processes", type=int, default=None, metavar="P",
-                           help="run seeds in P processes (default: 2 on a machine with 2+ cores)")
+                           help="run seeds in P processes (default: 2 on a machine with 2+ cores); with "
+                                "--executor dask and no --scheduler, a local Dask cluster of P workers")
+            p.add_argument("--executor", default="local", choices=EXECUTOR_KINDS,
+                           help="where seeds run: local processes (default) or a Dask cluster")
+            p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="a Dask scheduler's address (tcp://host:8786); implies --executor dask")
         p.add_argument("--no-shrink", action="store_true", help="do not shrink the first violation's schedule")
         p.add_argument("--shrink-runs", type=int, default=300, metavar="R",
                        help="at most R replays while shrinking the first violation (default 300)")
@@ -107,10 +115,16 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
     processes = getattr(args, "processes", None)
     options = {o: getattr(args, o.replace("-", "_")) for o in camp.options}
-    report = camp.run(list(range(args.seeds)), variant=args.variant,
-                      processes=processes if processes is not None else default_processes(),
-                      shrink_first=not args.no_shrink, max_shrink_runs=args.shrink_runs,
-                      on_seed=progress_bar(args.seeds), options=options)
+    # A campaign is a sweep: its seeds go through the sweep engine, on local processes or on the
+    # Dask cluster that `using` makes the default for every chunk the campaign sends.
+    with executor_from_options(getattr(args, "executor", "local"), getattr(args, "scheduler", None),
+                               processes) as executor, using(executor):
+        if executor is not None:
+            processes = max(2, workers_of(executor))
+        report = camp.run(list(range(args.seeds)), variant=args.variant,
+                          processes=processes if processes is not None else default_processes(),
+                          shrink_first=not args.no_shrink, max_shrink_runs=args.shrink_runs,
+                          on_seed=progress_bar(args.seeds), options=options)
     chosen = "".join(f" --{o} {v}" for o, v in options.items() if v != camp.options[o][0])  # options not at default
     return print_report(report, camp.name + chosen, args.variant, flag=camp.variant_flag)
 

@@ -24,12 +24,12 @@ Every campaign ends with one line in the same shape (:meth:`FuzzReport.line`)::
 A theme makes a campaign runnable as ``dsworkbook fuzz NAME`` by registering a
 :class:`Campaign` (:func:`register_campaign`): its name, what it checks, its broken variants
 (each a classic bug the campaign is proven to catch) and a function that runs it on a list of
-seeds.
+seeds. A campaign is a sweep: :func:`fuzz_in_processes` sends chunks of seeds through the
+sweep engine (:mod:`dsworkbook.sweeps.engine`), on local processes or any executor (Dask).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ from typing import Callable, Iterable, Sequence
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim.faults import FaultSchedule, ShrinkResult, shrink
 from dsworkbook.sim.kernel import Simulation
+from dsworkbook.sweeps.engine import chunked, current_executor, default_processes, run_tasks, workers_of
 
 __all__ = ["Violation", "FuzzReport", "fuzz", "fuzz_in_processes", "Campaign", "register_campaign", "campaigns", "default_processes"]
 
@@ -124,40 +125,33 @@ def fuzz(run: RunFn, invariant: InvariantFn, *, seeds: Iterable[int],
 def fuzz_in_processes(campaign: Callable[[list[int]], FuzzReport], seeds: Sequence[int], processes: int, *,
                       stop_after: int | None = None, on_seed: Callable[[int, FuzzReport], None] | None = None,
                       executor: Executor | None = None) -> FuzzReport:
-    """Run ``campaign(chunk)`` on chunks of ``seeds`` in ``processes`` processes and add up the reports.
+    """Run ``campaign(chunk)`` on chunks of ``seeds`` and add up the reports: a campaign is a sweep.
 
-    A campaign is a sweep, so any :class:`concurrent.futures.Executor` can run it: ``executor``
-    (a Dask cluster's, say, when one machine is not enough), or by default a process pool of
-    ``processes`` workers. ``campaign`` must be picklable (a module-level function, or a
-    ``functools.partial`` of one) and must not shrink: the caller shrinks the first violation,
-    which is the lowest seed's (violations are sorted by seed). Chunks are small (at most 25
-    seeds) so ``on_seed`` - called as each chunk finishes, with the last seed done so far -
-    moves steadily, and ``stop_after`` violations end the campaign early.
+    The chunks go through the sweep engine (:func:`~dsworkbook.sweeps.engine.run_tasks`), so any
+    :class:`concurrent.futures.Executor` runs them: ``executor``; else the one a
+    :func:`~dsworkbook.sweeps.engine.using` block set (``dsworkbook fuzz NAME --executor dask``);
+    else a local pool of ``processes`` workers. ``campaign`` must be picklable (a module-level
+    function, or a ``functools.partial`` of one) and must not shrink: the caller shrinks the
+    first violation, which is the lowest seed's (violations are sorted by seed). Chunks are small
+    (at most 25 seeds, about four per worker) so ``on_seed`` - called as each chunk finishes, in
+    seed order, with the last seed done so far - moves steadily, and ``stop_after`` violations
+    end the campaign early. The report is the same on any executor, seed by seed.
     """
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
     seeds = list(seeds)
-    size = max(1, min(25, len(seeds) // (4 * processes)))
-    chunks = [seeds[i:i + size] for i in range(0, len(seeds), size)]
+    executor = executor if executor is not None else current_executor()
+    chunks = chunked(seeds, workers_of(executor) if executor is not None else processes)
     total = FuzzReport()
     started = time.perf_counter()
-    own = executor is None
-    if executor is None:
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        executor = ProcessPoolExecutor(processes, mp_context=ctx)
-    try:
-        for part in executor.map(campaign, chunks):
-            total.seeds += part.seeds
-            total.progress += part.progress
-            total.violations.extend(part.violations)
-            if on_seed is not None:
-                on_seed(seeds[total.seeds - 1], total)
-            if stop_after is not None and len(total.violations) >= stop_after:
-                break
-    finally:
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
+
+    def add(_i: int, part: FuzzReport) -> bool:
+        total.seeds += part.seeds
+        total.progress += part.progress
+        total.violations.extend(part.violations)
+        if on_seed is not None:
+            on_seed(seeds[total.seeds - 1], total)
+        return stop_after is not None and len(total.violations) >= stop_after
+
+    run_tasks(campaign, chunks, executor=executor, processes=processes, on_result=add)
     total.violations.sort(key=lambda v: v.seed)
     total.seconds = time.perf_counter() - started
     return total
@@ -207,8 +201,3 @@ def register_campaign(campaign: Campaign) -> Campaign:
 def campaigns() -> dict[str, Campaign]:
     """Every registered campaign, by name."""
     return dict(_CAMPAIGNS)
-
-
-def default_processes() -> int:
-    """How many processes a campaign splits its seeds over by default: two with 2+ cores, else one."""
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
