@@ -84,11 +84,43 @@ def _configure_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("theme", nargs="?", metavar="THEME",
                         help="grade only this theme's notebooks (T01 or 01); default: all")
     _add_workspace(parser)
+    parser.add_argument("--flaky", metavar="ID", help="instead of grading: run exercise ID's graded experiment "
+                        "over many seeds against your answer - the pass rate and the shortest failing seed, shrunk")
+    parser.add_argument("--seeds", metavar="N", type=int, default=500, help="with --flaky: seeds 0..N-1 (default 500)")
+    parser.add_argument("--processes", metavar="P", type=int, default=1,
+                        help="with --flaky: run the seeds in P processes (default 1)")
+
+
+def _run_flaky(args: argparse.Namespace) -> int:
+    from dsworkbook.grading import core
+    from dsworkbook.grading.flaky import experiment_of, flaky, workspace_answer
+
+    if args.theme:
+        raise ConfigError("--flaky takes one exercise id, not a theme: dsworkbook check --flaky 06-request-vote")
+    experiment_of(args.flaky)  # an unknown id, or one without an experiment, fails here saying which ids have one
+    answer = workspace_answer(_workspace(args), args.flaky)
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 20) == 0:
+            print(f"\r{done}/{total} seeds", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    try:
+        report = flaky(args.flaky, answer, seeds=args.seeds, processes=args.processes, show=False, progress=progress)
+    except core.GradingError as exc:
+        print(exc)
+        return 1
+    print(report.describe())
+    if report.seed is not None:
+        print(f'in the notebook, the same shrunk run: report = dw.grading.flaky("{report.exercise}", '
+              f'{report.answer_name}, seeds=[{report.seed}]), then {report.replay_call()}')
+    return 0 if not report.failures else 1
 
 
 def _run_check(args: argparse.Namespace) -> int:
     from dsworkbook.grading.workspace import check
 
+    if args.flaky:
+        return _run_flaky(args)
     card = check(_root(), _workspace(args), args.theme)
     return 0 if all(row["status"] in ("pass", "skipped") for row in card) else 1
 

@@ -9,14 +9,29 @@ theme's. A check cell's kernel so loads one theme's libraries, not all of them.
 from dsworkbook.grading import core as _core
 from dsworkbook.grading.core import (UNANSWERED, Exercise, GradingError, NotAttempted, WrongAnswer, attempt,
                                      check, exercise, fail, get, in_simulation, random_cases, registry,
-                                     same_everywhere)
+                                     same_everywhere, seeded)
 
 __all__ = ["check", "registry", "get", "exercise", "attempt", "fail", "in_simulation", "same_everywhere",
-           "random_cases", "Exercise", "GradingError", "WrongAnswer", "NotAttempted", "UNANSWERED"]
+           "random_cases", "Exercise", "GradingError", "WrongAnswer", "NotAttempted", "UNANSWERED", "seeded", "flaky",
+           "replay"]
+
+
+def flaky(exercise_id: str, answer: object, seeds: object = 500, **options: object) -> object:
+    """The flakiness meter (:func:`dsworkbook.grading.flaky.flaky`): an exercise's graded experiment on many seeds."""
+    from dsworkbook.grading.flaky import flaky as meter
+
+    return meter(exercise_id, answer, seeds, **options)
+
+
+def replay(exercise_id: str, answer: object, seed: int, schedule: object = None, **options: object) -> object:
+    """Run one seed of an exercise's graded experiment again (:func:`dsworkbook.grading.flaky.replay`)."""
+    from dsworkbook.grading.flaky import replay as again
+
+    return again(exercise_id, answer, seed, schedule, **options)
 
 
 #: Modules of this package that are the grading machinery rather than a theme's checks.
-MACHINERY = frozenset({"core", "build", "workspace"})
+MACHINERY = frozenset({"core", "build", "workspace", "flaky"})
 
 
 #: An exercise id's first two digits (its theme's number) -> the grader package holding its check.

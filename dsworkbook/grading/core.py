@@ -99,6 +99,7 @@ __all__ = [
     "UNANSWERED",
     "DEFAULT_SECONDS",
     "DEFAULT_EVENTS",
+    "seeded",
 ]
 
 #: What an unanswered prediction holds in a generated exercise notebook (``answer = ...``).
@@ -175,6 +176,9 @@ class Exercise:
     events: int = DEFAULT_EVENTS
     #: real servers the check runs the answer against (``"redis"``, ``"zookeeper"``)
     servers: tuple[str, ...] = ()
+    #: the graded experiment over seeds, ``fn(answer, seed, schedule=None, until=None) -> Failure | None``:
+    #: what the flakiness meter (:mod:`dsworkbook.grading.flaky`) runs on many seeds
+    experiment: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -186,21 +190,23 @@ _REGISTRY: dict[str, Exercise] = {}
 
 def exercise(id: str, *, title: str, theme: str, concepts: tuple[str, ...] | list[str],
              kind: str = "implement", parts: tuple[str, ...] = (), reference: str | tuple[str, ...] = "",
-             seconds: float = DEFAULT_SECONDS, events: int = DEFAULT_EVENTS, servers: tuple[str, ...] = ()
-             ) -> Callable[[Callable[..., str]], Callable[..., str]]:
+             seconds: float = DEFAULT_SECONDS, events: int = DEFAULT_EVENTS, servers: tuple[str, ...] = (),
+             experiment: Callable[..., Any] | None = None) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Register the decorated function as the grader of exercise ``id``.
 
     ``parts`` names the further answers the grader takes as keyword arguments (a prediction's
     ``why``); ``reference`` is the dotted path (or a tuple of them) of the library objects the
     learner re-implements; ``seconds`` and ``events`` are the check's budgets; ``servers`` names
-    the real servers the grader starts (see :func:`check` for what happens when one is missing).
+    the real servers the grader starts (see :func:`check` for what happens when one is missing);
+    ``experiment`` is the graded experiment over seeds that the flakiness meter runs
+    (:mod:`dsworkbook.grading.flaky`).
     """
 
     def register(grader: Callable[..., str]) -> Callable[..., str]:
         if id in _REGISTRY:
             raise ConfigError(f"exercise id {id!r} is registered twice")
         _REGISTRY[id] = Exercise(id, title, theme, tuple(concepts), kind, grader, tuple(parts), reference,
-                                 seconds, events, tuple(servers))
+                                 seconds, events, tuple(servers), experiment)
         return grader
 
     return register
@@ -317,6 +323,20 @@ def in_simulation(*, case: str, input: Any,
         if isinstance(exc.cause, GradingError):
             raise exc.cause from None
         fail(case=case, input=input, expected="a run without errors", got=str(exc), hint=hint)
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Around one seeded run of a check: a failure inside it is marked as depending on ``seed``.
+
+    :func:`check` then adds one line to the message pointing at the flakiness meter, when the
+    exercise declares an experiment over seeds: a seeded failure may come and go with the seed.
+    """
+    try:
+        yield
+    except WrongAnswer as exc:
+        exc.seed = seed  # type: ignore[attr-defined]
+        raise
 
 
 def random_cases(seed: int, count: int, draw: Callable[[random.Random], T]) -> Iterator[tuple[str, T]]:
@@ -578,6 +598,10 @@ def check(exercise_id: str, answer: Any, **parts: Any) -> str:
         _record(ex.id, "not attempted", str(exc))
         raise
     except WrongAnswer as exc:
+        if ex.experiment is not None and getattr(exc, "seed", None) is not None:
+            from dsworkbook.grading.flaky import meter_line
+
+            exc.args = (f"{exc.args[0]}\n  {meter_line(ex.id, answer)}",)
         _record(ex.id, "fail", str(exc))
         raise
     except NotImplementedError:

@@ -1,4 +1,9 @@
-"""Exercise ``09-fencing-storage``: see its grader's docstring for what the learner writes."""
+"""Exercise ``09-fencing-storage``: see its grader's docstring for what the learner writes.
+
+One run of the fenced ``locks`` campaign with the learner's storage is the exercise's
+experiment over seeds (:func:`campaign_experiment`), which the flakiness meter runs on many
+(``dw.grading.flaky("09-fencing-storage", FencedStorage)``): no stale write accepted.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import inspect
 import random
 from typing import Any
 
-from dsworkbook.grading.core import attempt, exercise, fail, in_simulation, random_cases, same_everywhere
+from dsworkbook.grading.core import attempt, exercise, fail, in_simulation, random_cases, same_everywhere, seeded
 from dsworkbook.locks import scenarios
 from dsworkbook.locks.campaign import locks_progress, locks_run, locks_schedule, locks_violation
 from dsworkbook.locks.fencing import Storage
@@ -114,8 +119,22 @@ def _campaign_run(cls: type, seed: int) -> tuple[str | None, bool, int]:
     return locks_violation(sim), locks_progress(sim), len(sim.node(scenarios.STORAGE).accepted)
 
 
+def campaign_experiment(storage: type, seed: int, schedule: Any = None, until: float | None = None) -> Any:
+    """One fenced campaign run on ``seed`` (or under ``schedule``): None, or a Failure naming the stale write.
+
+    The campaign's violation carries no time, so a shrink replays the whole run (``until`` is ignored).
+    """
+    from dsworkbook.grading.flaky import Failure
+
+    faults = locks_schedule(seed, variant="correct") if schedule is None else schedule
+    with in_simulation(case=f"the fenced locks campaign, seed {seed}", input=f"seed {seed}"):
+        sim = locks_run(seed, faults, variant="correct", storage=storage)
+    violation = locks_violation(sim)
+    return None if violation is None else Failure(violation, None, faults, "stale write", sim)
+
+
 @exercise("09-fencing-storage", title="A storage that fences out stale tokens", theme="T09", concepts=("L03",),
-          reference="dsworkbook.locks.fencing.Storage._fence")
+          reference="dsworkbook.locks.fencing.Storage._fence", experiment=campaign_experiment)
 def grade_fencing_storage(FencedStorage: Any) -> str:
     """A subclass of :class:`~dsworkbook.locks.fencing.Storage` whose ``_fence(token)`` returns
     ``""`` when a request may go on (raising ``self.max_token`` to its token) and a reason when
@@ -147,12 +166,13 @@ def grade_fencing_storage(FencedStorage: Any) -> str:
     writes = 0
     for seed in CAMPAIGN_SEEDS:
         case = f"the fenced locks campaign, seed {seed} (pauses, clock jumps, slow links, crashes)"
-        with in_simulation(case=case, input=f"seed {seed}"):
-            violation, progress, accepted = _campaign_run(FencedStorage, seed)
-        if violation or not progress:
-            fail(case=case, input=f"seed {seed}", expected="no stale write accepted, and every client wrote",
-                 got=violation or "a client never got a write accepted",
-                 hint=HINTS["remember"] if violation else HINTS["equal"])
+        with seeded(seed):
+            with in_simulation(case=case, input=f"seed {seed}"):
+                violation, progress, accepted = _campaign_run(FencedStorage, seed)
+            if violation or not progress:
+                fail(case=case, input=f"seed {seed}", expected="no stale write accepted, and every client wrote",
+                     got=violation or "a client never got a write accepted",
+                     hint=HINTS["remember"] if violation else HINTS["equal"])
         writes += accepted
     same_everywhere(_campaign_run, FencedStorage, CAMPAIGN_SEEDS[0], input=f"seed {CAMPAIGN_SEEDS[0]}",
                     case="a campaign run in two worlds")

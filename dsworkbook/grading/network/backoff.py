@@ -15,7 +15,9 @@ values:
   the answer gives the same result in two worlds that differ in the global ``random`` state,
   ``hash()`` salts and the clock (:func:`~dsworkbook.grading.core.same_everywhere`);
 * a retry storm in the simulator: 40 clients whose first attempt failed together, with the
-  learner's function as their backoff, must not hit the recovering server in waves.
+  learner's function as their backoff, must not hit the recovering server in waves. One storm
+  on one seed is the exercise's experiment over seeds (:func:`storm_experiment`), which the
+  flakiness meter runs on many (``dw.grading.flaky("01-backoff", backoff_delay)``).
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ import math
 import random
 from typing import Any, Callable
 
-from dsworkbook.grading.core import attempt, exercise, fail, in_simulation, random_cases, same_everywhere
+from dsworkbook.grading.core import attempt, exercise, fail, in_simulation, random_cases, same_everywhere, seeded
 from dsworkbook.grading.network._common import _need_callable
 from dsworkbook.reliability import RetryPolicy, RequestReplyResult, run_request_reply
 from dsworkbook.sim import Constant
 
-__all__ = ["grade_backoff", "storm", "STORM_SEEDS", "STORM_CLIENTS"]
+__all__ = ["grade_backoff", "storm", "storm_experiment", "STORM_SEEDS", "STORM_CLIENTS"]
 
 #: (attempt, base, cap): early attempts, the cap reached, base == cap, a fractional base, the cap
 #: exactly on a power of two (10 * 2**3 == 80), and attempts far beyond where the cap binds.
@@ -144,24 +146,44 @@ def storm(seed: int, backoff: Callable[..., Any] | None = None, jitter: str = "f
                              outage=(0, 500), backoff=backoff, window=10.0)
 
 
+def storm_experiment(backoff: Callable[..., Any], seed: int, schedule: Any = None, until: float | None = None) -> Any:
+    """The retry storm on one seed, as the check judges it: None, or a Failure (a wave, or an op lost).
+
+    The storm has no fault schedule (its one fault, the outage, is fixed), so ``schedule`` and
+    ``until`` are ignored.
+    """
+    from dsworkbook.grading.flaky import Failure
+
+    with in_simulation(case=f"the retry storm (seed={seed})", input="40 clients, server down 0-500 ms",
+                       hint="your function raised inside the simulation"):
+        r = storm(seed, backoff=backoff)
+    limit = STORM_CLIENTS // 3
+    if r.peak_load > limit:
+        return Failure(f"a wave of {r.peak_load} requests in 10 ms (at most {limit} allowed)", property="wave")
+    if r.ok != r.ops:
+        return Failure(f"{r.ok} of {r.ops} ops ok", property="ops lost")
+    return None
+
+
 def _check_storm(fn: Callable[..., Any]) -> tuple[list[int], int]:
     peaks = []
+    limit = STORM_CLIENTS // 3
     for seed in STORM_SEEDS:
-        with in_simulation(case=f"the retry storm (seed={seed})", input="40 clients, server down 0-500 ms",
-                           hint="your function raised inside the simulation"):
-            r = storm(seed, backoff=fn)
-        limit = STORM_CLIENTS // 3
-        if r.peak_load > limit or r.ok != r.ops:
-            fail(case=f"the retry storm (seed={seed})", input=f"{STORM_CLIENTS} clients send at t=0, server down "
-                 "0-500 ms, timeout 20 ms, base 10 ms, cap 1000 ms", expected=f"at most {limit} requests reaching "
-                 f"the server in any 10 ms, and every op ok", got=f"peak {r.peak_load}, {r.ok}/{r.ops} ok",
-                 hint="clients that failed together must spread their retries out: that is what jitter is for")
+        with seeded(seed):
+            with in_simulation(case=f"the retry storm (seed={seed})", input="40 clients, server down 0-500 ms",
+                               hint="your function raised inside the simulation"):
+                r = storm(seed, backoff=fn)
+            if r.peak_load > limit or r.ok != r.ops:
+                fail(case=f"the retry storm (seed={seed})", input=f"{STORM_CLIENTS} clients send at t=0, server "
+                     "down 0-500 ms, timeout 20 ms, base 10 ms, cap 1000 ms", expected=f"at most {limit} requests "
+                     f"reaching the server in any 10 ms, and every op ok", got=f"peak {r.peak_load}, {r.ok}/{r.ops} ok",
+                     hint="clients that failed together must spread their retries out: that is what jitter is for")
         peaks.append(r.peak_load)
     return peaks, storm(STORM_SEEDS[0], jitter="none").peak_load
 
 
 @exercise("01-backoff", title="Capped exponential backoff with full jitter", theme="T01", concepts=("N04",),
-          reference="dsworkbook.reliability.backoff_delay")
+          reference="dsworkbook.reliability.backoff_delay", experiment=storm_experiment)
 def grade_backoff(backoff_delay: Callable[..., Any]) -> str:
     """``backoff_delay(attempt, base, cap, rng) -> float``.
 

@@ -13,6 +13,11 @@ A protocol handler is checked three ways, and every helper here serves one of th
   every client command required to commit (the *sometimes* half: a stuck cluster fails);
 * **twice** (:func:`same_run_everywhere`): one cluster run in two worlds that differ in string
   hashing, the global ``random`` and the clock; an answer that leans on any of them fails.
+
+:func:`cluster_experiment` is the cluster check as an experiment over seeds, for the flakiness
+meter (:mod:`dsworkbook.grading.flaky`): one seed, one run, the campaign's *always* check
+(the five safety properties, then linearizability). A stalled cluster is not counted as a
+failure there: the reference itself stalls on some seeds of this heavy schedule.
 """
 
 from __future__ import annotations
@@ -21,14 +26,15 @@ import inspect
 from typing import Any, Callable, Iterable, Sequence
 
 from dsworkbook.consensus.fuzzing import raft_progress, raft_run, raft_schedule
+from dsworkbook.consensus.fuzzing.raft import raft_problem
 from dsworkbook.consensus.raft import RaftNode, RequestVoteReply, server_ids
 from dsworkbook.consensus.raft.harness import RaftHarness
 from dsworkbook.consensus.raft_invariants import check_safety
-from dsworkbook.grading.core import attempt, fail, in_simulation, same_everywhere
+from dsworkbook.grading.core import attempt, fail, in_simulation, same_everywhere, seeded
 from dsworkbook.sim import CancelTimer, FaultSchedule, Persist, Send, SetTimer, Simulation
 
-__all__ = ["need_node_class", "run_in_cluster", "cluster_checks", "cluster_case", "CLUSTER_CASE", "call_handler",
-           "harness_in_role", "effects_view", "same_run_everywhere", "minority_down_checks", "ROLES"]
+__all__ = ["need_node_class", "run_in_cluster", "cluster_checks", "cluster_experiment", "cluster_case", "CLUSTER_CASE",
+           "call_handler", "harness_in_role", "effects_view", "same_run_everywhere", "minority_down_checks", "ROLES"]
 
 ROLES = ("follower", "candidate", "leader")
 
@@ -70,19 +76,50 @@ def cluster_checks(node_class: type[RaftNode] | None, seeds: Iterable[int], *, h
     nodes = server_ids(servers)
     for seed in seeds:
         case = f"the {servers}-server cluster run with seed {seed}"
-        sim = run_in_cluster(lambda: raft_run(seed, schedule(seed, nodes), node_class=node_class, servers=servers,
-                                              **run_kwargs), case, servers)
-        report = check_safety(sim)
-        if not report.ok:
-            fail(case=case, input=cluster_case(servers), expected="all five safety properties hold",
-                 got=report.violations[0].describe(), hint=hint)
-        if not raft_progress(sim):
-            counts = sim.history.counts()
-            fail(case=case, input=cluster_case(servers), expected="every client command committed and answered by "
-                 "the end", got=f"{counts['ok']} of {len(sim.history)} commands answered", hint=hint)
+        with seeded(seed):
+            sim = run_in_cluster(lambda: raft_run(seed, schedule(seed, nodes), node_class=node_class, servers=servers,
+                                                  **run_kwargs), case, servers)
+            report = check_safety(sim)
+            if not report.ok:
+                fail(case=case, input=cluster_case(servers), expected="all five safety properties hold",
+                     got=report.violations[0].describe(), hint=hint)
+            if not raft_progress(sim):
+                counts = sim.history.counts()
+                fail(case=case, input=cluster_case(servers), expected="every client command committed and answered "
+                     "by the end", got=f"{counts['ok']} of {len(sim.history)} commands answered", hint=hint)
         answered += sim.history.counts()["ok"]
         leaders += len(report.leaders)
     return answered, leaders
+
+
+def cluster_experiment(prepare: Callable[[Any], Any] = lambda answer: answer, *, slot: str = "node_class",
+                       servers: int = 5, extra: Callable[[Simulation], tuple[str, str] | None] | None = None
+                       ) -> Callable[..., Any]:
+    """The cluster check on one seed, as the flakiness meter runs it: ``fn(answer, seed, schedule, until)``.
+
+    ``prepare`` turns the answer into what the cluster runs (a wrapper class, say); ``slot`` is
+    the :func:`raft_run` argument it goes in (``node_class`` or ``store``); ``extra`` adds a
+    check of the exercise's own, returning (property, what broke) or None.
+    """
+    from dsworkbook.grading.flaky import Failure
+
+    nodes = server_ids(servers)
+
+    def experiment(answer: Any, seed: int, schedule: FaultSchedule | None = None,
+                   until: float | None = None) -> Failure | None:
+        faults = raft_schedule(seed, nodes) if schedule is None else schedule
+        case = f"the {servers}-server cluster run with seed {seed}"
+        sim = run_in_cluster(lambda: raft_run(seed, faults, servers=servers, until=until,
+                                              **{slot: prepare(answer)}), case, servers)
+        problem = raft_problem(sim)
+        if problem is not None:
+            return Failure(problem.message, problem.time, faults, problem.property, sim)
+        broke = extra(sim) if extra is not None else None
+        if broke is not None:
+            return Failure(broke[1], sim.now, faults, broke[0], sim)
+        return None
+
+    return experiment
 
 
 def minority_down_checks(node_class: type[RaftNode], hint: str) -> None:

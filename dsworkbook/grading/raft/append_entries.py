@@ -33,7 +33,7 @@ from dsworkbook.consensus.raft.harness import RaftHarness
 from dsworkbook.consensus.raft.scenarios import FIGURE7, figure7
 from dsworkbook.consensus.raft_invariants import check_safety
 from dsworkbook.grading.core import attempt, exercise, fail, random_cases
-from dsworkbook.grading.raft._common import (cluster_checks, effects_view, harness_in_role, need_node_class,
+from dsworkbook.grading.raft._common import (cluster_checks, cluster_experiment, effects_view, harness_in_role, need_node_class,
                                              persisted_before_first_send, run_in_cluster, same_run_everywhere)
 
 THREE = ("n1", "n2", "n3")
@@ -271,7 +271,8 @@ def _check_figure7(cls: type[RaftNode]) -> None:
 @exercise("06-append-entries", title="The AppendEntries handler: consistency check and conflict truncation",
           theme="T06", concepts=("F02",),
           reference=("dsworkbook.consensus.raft.replication.ReplicationMixin.handle_append_entries",
-                     "dsworkbook.consensus.raft.log.RaftLog.merge"))
+                     "dsworkbook.consensus.raft.log.RaftLog.merge"),
+          experiment=cluster_experiment(_graded))
 def grade_append_entries(MyRaft: Any) -> str:
     """A ``RaftNode`` subclass defining ``handle_append_entries(self, src, msg)`` (the follower's side).
 

@@ -16,6 +16,10 @@ output, the data, and how many commands really ran (``executed``). Streams:
 * the store as every server's state machine in 5-server clusters under heavy faults: each
   command executed once per server, every command answered, and the clients' history
   linearizable (the checker of theme M02); and one run twice in two worlds.
+
+The cluster part, one seed at a time, is the exercise's experiment over seeds for the
+flakiness meter (``dw.grading.flaky("06-kv-session", MyStore)``): linearizability and the
+once-per-server count.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from typing import Any
 from dsworkbook.consensus.fuzzing import raft_progress, raft_run, raft_schedule
 from dsworkbook.consensus.raft import Command
 from dsworkbook.consensus.raft_kv import KVStore, kv_verdict
-from dsworkbook.grading.core import attempt, exercise, fail, random_cases, same_everywhere
-from dsworkbook.grading.raft._common import CLUSTER_CASE, run_in_cluster
+from dsworkbook.grading.core import attempt, exercise, fail, random_cases, same_everywhere, seeded
+from dsworkbook.grading.raft._common import CLUSTER_CASE, cluster_experiment, run_in_cluster
 from dsworkbook.sim import DOWN
 
 CLUSTER_SEEDS = (14, 15, 16)
@@ -136,25 +140,42 @@ def _check_random(cls: type) -> int:
     return RANDOM_COUNT
 
 
+def _executed_twice(sim: Any) -> tuple[str, int, int] | None:
+    """(server, distinct commands applied, executions) of the first up server that ran a command twice."""
+    for n in sim.node_ids:
+        if not n.startswith("n") or sim.status(n) == DOWN:
+            continue
+        node = sim.node(n)
+        commands = {(e.command.client, e.command.seq) for e in node.log.entries[:node.last_applied] if e.command}
+        if node.state_machine.executed != len(commands):
+            return n, len(commands), node.state_machine.executed
+    return None
+
+
+def _once_per_server(sim: Any) -> tuple[str, str] | None:
+    twice = _executed_twice(sim)
+    if twice is None:
+        return None
+    return "executed once", f"{twice[0]} ran {twice[2]} executions for {twice[1]} distinct commands"
+
+
 def _check_cluster(cls: type) -> int:
     answered = 0
     for seed in CLUSTER_SEEDS:
         case = f"the key-value store in the cluster, seed {seed}"
-        sim = run_in_cluster(lambda: raft_run(seed, raft_schedule(seed), store=cls), case)
-        for n in sim.node_ids:
-            if not n.startswith("n") or sim.status(n) == DOWN:
-                continue
-            node = sim.node(n)
-            commands = {(e.command.client, e.command.seq) for e in node.log.entries[:node.last_applied] if e.command}
-            if node.state_machine.executed != len(commands):
+        with seeded(seed):
+            sim = run_in_cluster(lambda: raft_run(seed, raft_schedule(seed), store=cls), case)
+            twice = _executed_twice(sim)
+            if twice is not None:
                 fail(case=case, input=CLUSTER_CASE,
-                     expected=f"{n} executed each of its {len(commands)} distinct commands once",
-                     got=f"{node.state_machine.executed} executions", hint="client retries put copies of a command in "
+                     expected=f"{twice[0]} executed each of its {twice[1]} distinct commands once",
+                     got=f"{twice[2]} executions", hint="client retries put copies of a command in "
                      "the log; the session must stop the copies")
-        verdict = kv_verdict(sim)
-        if verdict != "linearizable" or not raft_progress(sim):
-            fail(case=case, input=CLUSTER_CASE, expected="a linearizable history, every command answered",
-                 got=f"{verdict}, {sim.history.counts()}", hint="answer a retry with the output of its first execution")
+            verdict = kv_verdict(sim)
+            if verdict != "linearizable" or not raft_progress(sim):
+                fail(case=case, input=CLUSTER_CASE, expected="a linearizable history, every command answered",
+                     got=f"{verdict}, {sim.history.counts()}",
+                     hint="answer a retry with the output of its first execution")
         answered += sim.history.counts()["ok"]
     seed = CLUSTER_SEEDS[0]
 
@@ -167,7 +188,8 @@ def _check_cluster(cls: type) -> int:
 
 
 @exercise("06-kv-session", title="Client sessions: apply each command exactly once", theme="T06", concepts=("F06",),
-          reference="dsworkbook.consensus.raft_kv.KVStore.apply")
+          reference="dsworkbook.consensus.raft_kv.KVStore.apply",
+          experiment=cluster_experiment(slot="store", extra=_once_per_server))
 def grade_kv_session(MyStore: Any) -> str:
     """A subclass of ``dw.consensus.raft_kv.KVStore`` defining ``apply(self, command)``.
 

@@ -30,7 +30,7 @@ from dsworkbook.consensus.fuzzing import raft_run, raft_schedule
 from dsworkbook.consensus.raft import RaftNode, RequestVote, server_ids
 from dsworkbook.consensus.raft.harness import RaftHarness, entries
 from dsworkbook.grading.core import attempt, exercise, fail, random_cases
-from dsworkbook.grading.raft._common import (cluster_checks, effects_view, harness_in_role, need_node_class,
+from dsworkbook.grading.raft._common import (cluster_checks, cluster_experiment, effects_view, harness_in_role, need_node_class,
                                              persisted_before_first_send, same_run_everywhere)
 
 FIVE = tuple(server_ids(5))
@@ -248,7 +248,8 @@ def _check_random(cls: type[RaftNode]) -> int:
 
 
 @exercise("06-request-vote", title="The RequestVote handler", theme="T06", concepts=("F01", "F04"),
-          reference="dsworkbook.consensus.raft.election.ElectionMixin.handle_request_vote")
+          reference="dsworkbook.consensus.raft.election.ElectionMixin.handle_request_vote",
+          experiment=cluster_experiment())
 def grade_request_vote(MyRaft: Any) -> str:
     """A ``RaftNode`` subclass defining ``handle_request_vote(self, src, msg)``.
 
