@@ -108,6 +108,34 @@ def test_without_auto_run_changes_wait_for_the_run_button():
     assert panel.runs == 1 and panel.result.verdict == "sum 2"
 
 
+class SlowAboveEight(Squares):
+    """Squares whose runs for n > 8 are declared too slow to follow a control."""
+
+    def runs_on_change(self, params) -> bool:
+        return params["n"] <= 8
+
+
+def test_a_change_to_slow_settings_keeps_the_previous_result_and_waits_for_run():
+    panel = SlowAboveEight(auto_run=True, run_now=True)
+    before_image, before_verdict = bytes(panel.diagram.value), panel.verdict_text
+    panel.controls["n"].value = 9  # the reader moves the slider into the slow range
+    assert panel.runs == 1 and panel.stale and panel.result.params["n"] == 3  # no run; the old result stays
+    assert bytes(panel.diagram.value) == before_image and panel.verdict_text == before_verdict
+    assert "press Run" in panel.verdict.value and panel.run_button.button_style == "warning"
+    assert panel.progress_value == 0.0
+    panel.run_button.click()
+    assert panel.runs == 2 and not panel.stale and panel.result.verdict == "sum 72"
+    assert panel.run_button.button_style == "primary" and panel.progress_value == 1.0
+
+
+def test_fast_settings_still_run_on_change_and_set_always_runs():
+    panel = SlowAboveEight(auto_run=True)
+    panel.controls["n"].value = 2
+    assert panel.runs == 1 and not panel.stale
+    panel.set(n=10)  # a script asked for the result: it runs whatever it costs
+    assert panel.runs == 2 and panel.result.verdict == "sum 90"
+
+
 def test_sliders_report_only_when_released():
     panel = Squares(auto_run=True)
     assert panel.controls["n"].continuous_update is False

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 import dsworkbook.widgets.regions as regions_widget  # noqa: E402
 from dsworkbook.errors import ConfigError  # noqa: E402
 from dsworkbook.regions.world import LOCATIONS  # noqa: E402
-from dsworkbook.widgets.regions import (DEPLOYMENTS, MODES, POLICIES, REGION_LONLAT, RESOLUTIONS,  # noqa: E402
+from dsworkbook.widgets.regions import (DEPLOYMENTS, LIVE_MULTI_LEADER_RATE, MODES, POLICIES, REGION_LONLAT, RESOLUTIONS,  # noqa: E402
                                         RegionPanel, _pieces, region_panel, region_run, region_table)
 
 PNG = b"\x89PNG"
@@ -180,3 +180,14 @@ def test_draw_world_draws_on_any_axes_too(panel):
     draw_world(panel.run_data, ax)                       # resampled image path: no figure-level pixels
     assert len(ax.images) == 1 and not ax.figure.images
     assert len(panel.fig.images) == 1                    # the panel pastes its static layer as raw pixels
+
+
+def test_multi_leader_at_a_high_rate_waits_for_run_and_shows_the_previous_result():
+    panel = region_panel(deployment=US_EU_ASIA, mode="multi-leader", rate=LIVE_MULTI_LEADER_RATE, seed=0)
+    runs, shown = panel.runs, panel.result
+    panel.controls["rate"].value = LIVE_MULTI_LEADER_RATE + 10  # the slow side of the line
+    assert panel.runs == runs and panel.stale and panel.result is shown
+    panel.run_button.click()
+    assert panel.runs == runs + 1 and not panel.stale and panel.result.params["rate"] == LIVE_MULTI_LEADER_RATE + 10
+    panel.controls["mode"].value = "async"  # single-leader follows the controls again
+    assert panel.runs == runs + 2 and not panel.stale

@@ -27,6 +27,13 @@ and keeps these rules:
   instead of vanishing into a widget callback's log.
 * ``auto_run=True`` reruns on any control change (sliders report only on release); the Run
   button always works. Several values given to one :meth:`set` call cause one run, not many.
+* **A control answers at once** (issue 17: <= 100 ms p50, measured by ``bench/widgets.py``).
+  Where a run for the new settings would take longer, the panel says so in
+  :meth:`runs_on_change` (a rule on the settings, never a stopwatch: the same settings behave
+  the same on every machine). Such a change only marks the result **stale**: the previous
+  result, table and diagram stay shown, the verdict line says the settings changed and the Run
+  button lights up; pressing it runs with the progress bar. :meth:`set` (the scripted and
+  tested path) always runs, since its caller asked for the result.
 
 The table goes to an ``ipywidgets.Output`` only inside IPython (an Output captures nothing
 elsewhere); the result keeps it in any case.
@@ -163,6 +170,7 @@ class ExperimentPanel:
         self.error: BaseException | None = None
         self.runs = 0
         self.progress_value = 0.0
+        self.stale = False
         self._running = self._holding = False
         self.fig, self.axes = self._make_figure()
         self._build_widgets()
@@ -190,6 +198,14 @@ class ExperimentPanel:
     def make_axes(self, fig: "Figure") -> Any:
         """The Axes (or several) that :meth:`draw` receives; one Axes by default."""
         return fig.add_subplot()
+
+    def runs_on_change(self, params: Mapping[str, Any]) -> bool:
+        """Whether a control change to ``params`` reruns at once (True) or waits for Run (False).
+
+        Override where some settings make a run too slow to follow a control (see the module
+        docstring); decide from ``params`` only, so the rule is the same on every machine.
+        """
+        return True
 
     @property
     def has_diagram(self) -> bool:
@@ -285,8 +301,23 @@ class ExperimentPanel:
             self.run()
 
     def _on_change(self, change: Mapping[str, Any]) -> None:
-        if self.auto_run and not self._holding and not self._running:
+        if not self.auto_run or self._holding or self._running:
+            return
+        if self.runs_on_change(self.values):
             self.run()
+        else:
+            self.mark_stale()
+
+    def mark_stale(self) -> None:
+        """Keep the previous result on show, say the settings changed, and light up the Run button."""
+        self.stale = True
+        self.report_progress(0.0)
+        self.run_button.button_style = "warning"
+        self.run_button.tooltip = "the settings changed: run the experiment with them (a longer run)"
+        shown = self.verdict_text if self.result is not None or self.error is not None else "nothing yet"
+        note = "settings changed: press Run to run with them (a longer run); still showing the previous result"
+        self.verdict.value = (f"<b>{html.escape(note)}</b><br><span style=\"color:#777\">"
+                              f"{html.escape(shown)}</span>")
 
     # -- running --------------------------------------------------------------------------------
 
@@ -304,8 +335,9 @@ class ExperimentPanel:
         """
         if self._running:  # a control changed by compute itself: do not recurse
             return None
-        self._running = True
+        self._running, self.stale = True, False
         self.runs += 1
+        self.run_button.button_style, self.run_button.tooltip = "primary", "run the experiment with these settings"
         self.run_button.disabled, self.run_button.description = True, "Running…"
         params = self.values
         try:
@@ -340,10 +372,16 @@ class ExperimentPanel:
     def _render(self) -> None:
         """Replace the diagram image with the Figure as it is now (one Figure, redrawn in place)."""
         assert self.fig is not None
+        from PIL import Image
+
+        # Draw the canvas once and encode its pixels: savefig would lay the figure out again for
+        # the file (about a quarter of an empty redraw's time, measured by bench/widgets.py). zlib
+        # level 1: a slightly larger PNG, made in less time than the default level 6 (the image
+        # goes to the browser over a local socket; encoding, not size, is what a reader waits for)
+        self.fig.canvas.draw()
         buf = io.BytesIO()
-        # zlib level 1: a slightly larger PNG, made in less time than the default level 6 (the
-        # image goes to the browser over a local socket; encoding, not size, is what a reader waits for)
-        self.fig.savefig(buf, format="png", dpi=self.dpi, pil_kwargs={"compress_level": 1})
+        Image.frombuffer("RGBA", self.fig.canvas.get_width_height(), self.fig.canvas.buffer_rgba(),
+                         "raw", "RGBA", 0, 1).save(buf, format="png", compress_level=1)
         self.diagram.value = buf.getvalue()
 
     # -- showing ---------------------------------------------------------------------------------

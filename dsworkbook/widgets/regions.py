@@ -62,7 +62,8 @@ from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult, Progress
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["REGION_LONLAT", "LOCATION_LONLAT", "DEPLOYMENTS", "POLICIES", "MODES", "RESOLUTIONS", "FAIL_AT",
+__all__ = ["LIVE_MULTI_LEADER_RATE", "REGION_LONLAT", "LOCATION_LONLAT", "DEPLOYMENTS", "POLICIES", "MODES",
+           "RESOLUTIONS", "FAIL_AT",
            "RegionRun", "region_run", "region_table", "draw_world", "RegionPanel", "region_panel"]
 
 #: Rough (longitude, latitude) of each AWS region of the table (the metro area it is named after).
@@ -477,6 +478,13 @@ def region_run(deployment: str = "US, EU, Asia", policy: str = "latency", failed
 
 # -- the panel ----------------------------------------------------------------------------------------
 
+#: The highest write rate (per region) at which a multi-leader run follows the controls live. Its
+#: cost grows faster than linearly with the rate (every write is compared with the concurrent ones):
+#: timed at about 25 ms at 10 writes/s, 120 ms at 50 and 280 ms at 100 (2 shared cores) for
+#: region_run alone, so above this rate a change waits for the Run button (panel.py).
+LIVE_MULTI_LEADER_RATE = 40
+
+
 class RegionPanel(ExperimentPanel):
     """Fail a region; watch traffic move, lag grow, writes lost or conflicted.
 
@@ -542,6 +550,10 @@ class RegionPanel(ExperimentPanel):
                     artist.remove()
         self.fig.axes[0].set_axis_off()
 
+    def runs_on_change(self, params: Mapping[str, Any]) -> bool:
+        """Multi-leader above LIVE_MULTI_LEADER_RATE writes/s waits for Run (see LIVE_MULTI_LEADER_RATE)."""
+        return params["mode"] != "multi-leader" or params["rate"] <= LIVE_MULTI_LEADER_RATE
+
     def region(self, params: Mapping[str, Any]) -> RegionRun:
         """The run for these settings (cached)."""
         key = tuple(params[k] for k in ("deployment", "policy", "failed", "mode", "resolution", "timeout", "rate",
@@ -580,5 +592,6 @@ def _region_colors(regions: Sequence[str]) -> dict[str, str]:
 
 def region_panel(**initial: Any) -> RegionPanel:
     """The panel of notebook 14, run once with ``initial`` settings (deployment, policy, failed, mode,
-    resolution, timeout, rate, ttl, seed); it reruns on every change."""
+    resolution, timeout, rate, ttl, seed); it reruns on every change, except multi-leader above
+    LIVE_MULTI_LEADER_RATE writes/s, which waits for the Run button and shows the previous result meanwhile."""
     return RegionPanel(**initial)

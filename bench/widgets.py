@@ -1,0 +1,186 @@
+"""How fast every widget answers a control change: run ``python bench/widgets.py``.
+
+Builds every panel ``dw.widgets`` exports (each :class:`~dsworkbook.widgets.ExperimentPanel`
+subclass in ``dw.widgets.__all__``) headless, then moves each control through a seeded sequence
+of values (``random.Random(seed)``: a different value each time, drawn from the control's own
+options or range). Each change is timed with ``time.perf_counter`` from the value assignment
+(``widget.value = v``, what the browser's comm message does) until the call returns: for an
+auto-run panel that is after compute, draw and the PNG render, i.e. the new result is ready and
+redrawn; for a control that only marks the result stale (a panel that waits for its Run button),
+it is that marking, and the Run click that follows is timed too, as ``run p50``.
+
+The **anchor** is one empty redraw: a bare ExperimentPanel whose compute returns at once and whose
+draw draws nothing, still clearing, drawing and rendering its Figure to a PNG, measured again just
+before each panel; ``x anchor`` is the control's p50 / that anchor, so the ratios mean the same on a
+fast and a slow (or busy) machine: the ms figures grow with the machine's load, the ratios much less.
+The target (issue 17, section 3) is p50 <= 100 ms per control. The browser's own costs (the comm
+round trip, decoding the PNG) are not in these figures. Nothing here is asserted; exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets as widgets  # noqa: E402
+import pandas as pd  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import dsworkbook as dw  # noqa: E402
+from dsworkbook.widgets import ExperimentPanel, ExperimentResult  # noqa: E402
+
+pd.set_option("display.width", 200)
+pd.set_option("display.max_columns", 20)
+pd.set_option("display.max_rows", 200)
+
+TARGET_MS = 100.0
+_CHOICES = (widgets.Dropdown, widgets.RadioButtons, widgets.ToggleButtons, widgets.Select, widgets.SelectionSlider)
+
+
+def panel_classes() -> list[type[ExperimentPanel]]:
+    """Every panel class the package exports (the base class itself excepted)."""
+    out = []
+    for name in dw.widgets.__all__:
+        obj = getattr(dw.widgets, name)
+        if isinstance(obj, type) and issubclass(obj, ExperimentPanel) and obj is not ExperimentPanel:
+            out.append(obj)
+    return out
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))]
+
+
+def anchor(repeats: int) -> float:
+    """p50 ms of one empty redraw: a bare panel (default Figure) that computes and draws nothing."""
+    panel = ExperimentPanel(controls={"seed": widgets.IntText(value=0)},
+                            compute=lambda params, progress: ExperimentResult(params),
+                            draw=lambda result, ax: None)
+    panel.run()  # warm up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        panel.run()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def value_sequence(w: widgets.ValueWidget, rng: random.Random, n: int) -> list[Any] | None:
+    """``n`` values for ``w``, each different from the one before (None: a control this bench skips)."""
+    if isinstance(w, _CHOICES):
+        pool = list(w._options_values)
+    elif isinstance(w, widgets.Checkbox):
+        return [not w.value if i % 2 == 0 else w.value for i in range(n)]
+    elif isinstance(w, (widgets.IntSlider, widgets.FloatSlider)):
+        steps = int(round((w.max - w.min) / w.step))
+        pool = [w.min + i * w.step for i in range(steps + 1)]
+        if isinstance(w, widgets.IntSlider):
+            pool = [int(v) for v in pool]
+        else:
+            pool = [round(v, 10) for v in pool]
+    elif isinstance(w, (widgets.IntText, widgets.BoundedIntText)):
+        pool = list(range(0, 100))
+    else:
+        return None  # free text (the CRDT panel's op lists): no meaningful random values
+    if len(pool) < 2:
+        return None
+    out, last = [], w.value
+    for _ in range(n):
+        v = rng.choice([p for p in pool if p != last])
+        out.append(v)
+        last = v
+    return out
+
+
+def measure_panel(cls: type[ExperimentPanel], rng: random.Random, n: int) -> list[dict[str, Any]]:
+    panel = cls()
+    if panel.result is None and panel.error is None:
+        panel.run()
+    rows = []
+    for name, w in list(panel.controls.items()):
+        values = value_sequence(w, rng, n)
+        if values is None:
+            continue
+        if values and w.value == values[0]:
+            values = values[1:]
+        change, run_times, auto, errors = [], [], 0, 0
+        for v in values:
+            before = panel.runs
+            t0 = time.perf_counter()
+            try:
+                w.value = v
+            except Exception:  # noqa: BLE001 - a value the panel refuses (shown, counted)
+                errors += 1
+                continue
+            change.append((time.perf_counter() - t0) * 1000)
+            if panel.runs > before:
+                auto += 1
+            else:  # the panel waits for its Run button: time the click too
+                t0 = time.perf_counter()
+                panel.run_button.click()
+                run_times.append((time.perf_counter() - t0) * 1000)
+            errors += panel.error is not None
+        if not change:
+            continue
+        rows.append({
+            "widget": cls.__name__, "control": name,
+            "runs on": "change" if auto == len(change) else ("Run button" if auto == 0 else "mixed"),
+            "n": len(change), "p50 ms": statistics.median(change), "p95 ms": _pct(change, 0.95),
+            "max ms": max(change),
+            "run p50 ms": statistics.median(run_times) if run_times else float("nan"),
+            "errors": errors,
+        })
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=17, help="seed of the value sequences")
+    ap.add_argument("--values", type=int, default=6, help="values per control")
+    ap.add_argument("--only", default="", help="comma-separated panel class names")
+    args = ap.parse_args(argv)
+
+    only = {s for s in args.only.split(",") if s}
+    rows: list[dict[str, Any]] = []
+    build: dict[str, float] = {}
+    anchors: list[float] = []
+    for cls in panel_classes():
+        if only and cls.__name__ not in only:
+            continue
+        rng = random.Random(f"{args.seed}:{cls.__name__}")
+        anchors.append(anchor(10))  # again before every panel: a shared machine's load drifts
+        t0 = time.perf_counter()
+        panel_rows = measure_panel(cls, rng, args.values)
+        build[cls.__name__] = time.perf_counter() - t0
+        for row in panel_rows:
+            row["anchor ms"] = anchors[-1]
+            row["x anchor"] = row["p50 ms"] / anchors[-1]
+        rows.extend(panel_rows)
+    ref = statistics.median(anchors)
+    table = pd.DataFrame(rows)
+    table["ok"] = (table["p50 ms"] <= TARGET_MS).map({True: "", False: "SLOW"})
+    print(f"seed {args.seed}, {args.values} values per control; anchor (one empty redraw, p50 of 10, measured "
+          f"before each panel): median {ref:.1f} ms, from {min(anchors):.1f} to {max(anchors):.1f} ms")
+    print(table.round(1).to_string(index=False))
+    worst = table.sort_values("p50 ms", ascending=False).iloc[0]
+    slowest = table.sort_values("max ms", ascending=False).iloc[0]
+    print(f"\nworst p50: {worst['widget']}.{worst['control']} {worst['p50 ms']:.1f} ms"
+          f" ({worst['x anchor']:.1f}x anchor); slowest single change: {slowest['widget']}.{slowest['control']}"
+          f" {slowest['max ms']:.1f} ms")
+    print(f"controls over {TARGET_MS:.0f} ms p50: {int((table['p50 ms'] > TARGET_MS).sum())} of {len(table)}")
+    print("bench wall time per panel (s): " + ", ".join(f"{k} {v:.1f}" for k, v in build.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
