@@ -96,7 +96,8 @@ def test_a_folder_without_themed_notebooks_is_a_clear_error(tmp_path):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_printed_each_theme_starts_a_new_page(sheet):
-    from tests.test_browser import CHROMIUM_ARGS, _browser_or_skip
+    from tests.browser.lab import CHROMIUM_ARGS
+    from tests.browser.lab import browser_or_skip as _browser_or_skip
 
     chromium = _browser_or_skip()
     from playwright.sync_api import sync_playwright
