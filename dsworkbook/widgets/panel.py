@@ -34,6 +34,11 @@ and keeps these rules:
   result, table and diagram stay shown, the verdict line says the settings changed and the Run
   button lights up; pressing it runs with the progress bar. :meth:`set` (the scripted and
   tested path) always runs, since its caller asked for the result.
+* **No garbage collection inside a run.** Python's cyclic collector is off while a run computes,
+  draws and renders, and on again afterwards (if it was on): a kernel that holds several finished
+  simulations has many objects, and a full collection starting mid-run puts its pause between the
+  control and its answer (``bench/widgets.py`` measured a third of the slow controls' time in
+  such pauses with every panel alive). The run's garbage is collected once it has answered.
 
 The table goes to an ``ipywidgets.Output`` only inside IPython (an Output captures nothing
 elsewhere); the result keeps it in any case.
@@ -41,6 +46,8 @@ elsewhere); the result keeps it in any case.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import html
 import io
 import math
@@ -152,6 +159,14 @@ class ExperimentPanel:
     figsize: tuple[float, float] = (10.0, 3.8)
     dpi: int = 96
     margins: Mapping[str, float] = {"left": 0.06, "right": 0.80, "top": 0.86, "bottom": 0.13}
+    #: Matplotlib settings while the diagram is cleared, drawn and rendered. A title placed at
+    #: ``axes.titley`` instead of automatically skips laying the axes out once more to look for
+    #: tick labels above them (no panel puts any there), and unhinted glyphs render faster; the
+    #: two take 10-25 % off a redraw (``bench/widgets.py``), and the picture does not move.
+    render_rc: Mapping[str, Any] = {"axes.titley": 1.0, "text.hinting": "none"}
+    #: Redraw into the emptied Axes (keeping their ticks) instead of clearing them: an empty
+    #: redraw in 2/3 of the time; tests/test_widgets_redraw.py checks that the pixels are the same.
+    reuse_axes: bool = True
     #: The verdict line as plain text, e.g. "seed: 7 — 412 sent, 371 delivered, ...".
     verdict_text: str = "not run yet"
 
@@ -340,17 +355,23 @@ class ExperimentPanel:
         self.run_button.button_style, self.run_button.tooltip = "primary", "run the experiment with these settings"
         self.run_button.disabled, self.run_button.description = True, "Running…"
         params = self.values
+        collecting = gc.isenabled()
+        gc.disable()  # no collection between the control and its answer (module docstring)
         try:
-            self.report_progress(0.0)
-            result = self._execute(params)
-        except Exception as exc:  # shown to the reader, kept for tests
-            self._show_error(params, exc)
-            return None
+            try:
+                self.report_progress(0.0)
+                result = self._execute(params)
+            except Exception as exc:  # shown to the reader, kept for tests
+                self._show_error(params, exc)
+                return None
+            finally:
+                self._running = False
+                self.run_button.disabled, self.run_button.description = False, "Run"
+            self._show(result)
+            return result
         finally:
-            self._running = False
-            self.run_button.disabled, self.run_button.description = False, "Run"
-        self._show(result)
-        return result
+            if collecting:
+                gc.enable()
 
     def _execute(self, params: dict[str, Any]) -> ExperimentResult:
         result = self.compute(dict(params), self.report_progress)
@@ -359,15 +380,36 @@ class ExperimentPanel:
         if result.seed is None:
             result.seed = params.get("seed")
         if self.fig is not None:
-            self._clear_axes()
-            self.draw(result, self.axes)
-            self._render()
+            with self.drawing():
+                self.draw(result, self.axes)
         return result
 
-    def _clear_axes(self) -> None:
+    @contextlib.contextmanager
+    def drawing(self) -> Any:
+        """Clear the diagram, let the body draw into :attr:`axes`, then render it (with :attr:`render_rc`).
+
+        ``with panel.drawing(): draw_something(panel.axes)`` is how a subclass redraws outside a run
+        (a time slider over a finished run, say).
+        """
         assert self.fig is not None
+        import matplotlib
+
+        with matplotlib.rc_context(self.render_rc):
+            self._clear_axes()
+            yield self.axes
+            self._render()
+
+    def _clear_axes(self) -> None:
+        """Empty every Axes for the next draw: :func:`~dsworkbook.viz._axes.empty_axes` keeps the tick
+        objects that ``Axes.clear`` rebuilds (``reuse_axes = False`` clears them the usual way)."""
+        assert self.fig is not None
+        from dsworkbook.viz._axes import empty_axes
+
         for ax in self.fig.axes:
-            ax.clear()
+            if self.reuse_axes:
+                empty_axes(ax)
+            else:
+                ax.clear()
 
     def _render(self) -> None:
         """Replace the diagram image with the Figure as it is now (one Figure, redrawn in place)."""
@@ -407,11 +449,10 @@ class ExperimentPanel:
         if _in_ipython() and not isinstance(exc, DSWorkbookError):  # a bug, not a usage error: show where
             self.table_output.append_stderr("".join(traceback.format_exception(exc)))
         if self.fig is not None:
-            self._clear_axes()
-            self.fig.axes[0].text(0.5, 0.5, "no diagram: the run failed (see the red line above)",
-                                  ha="center", va="center", color=_ERROR_COLOR, transform=self.fig.axes[0].transAxes)
-            self.fig.axes[0].set_axis_off()
-            self._render()
+            with self.drawing():
+                self.fig.axes[0].text(0.5, 0.5, "no diagram: the run failed (see the red line above)", ha="center",
+                                      va="center", color=_ERROR_COLOR, transform=self.fig.axes[0].transAxes)
+                self.fig.axes[0].set_axis_off()
 
     def _show_table(self, table: "pd.DataFrame | None") -> None:
         if not _in_ipython():

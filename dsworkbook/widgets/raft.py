@@ -229,9 +229,8 @@ class RaftScope(ExperimentPanel):
     def _redraw(self) -> None:
         if self.result is None or self.fig is None or not self.frames:
             return
-        self._clear_axes()
-        draw_frame(self.frame, self.axes)
-        self._render()
+        with self.drawing() as axes:
+            draw_frame(self.frame, axes)
 
     def act(self, action: str) -> ExperimentResult | None:
         """Add ``action`` (a key of ACTIONS) at the slider's time and run again; the slider stays."""

@@ -48,3 +48,12 @@ def test_modulo_owner_is_md5_mod_n_and_the_table_has_all_four_rows():
 def test_bad_input(call, words):
     with pytest.raises(ConfigError, match=words):
         call()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 2**40 + 3])
+def test_keys_for_seed_are_the_seeded_64_bit_draws_in_hex(seed):
+    import random
+
+    for count in (0, 1, 2, 3, 999):
+        rng = random.Random(seed)
+        assert keys_for_seed(seed, count) == [f"key-{rng.getrandbits(64):016x}" for _ in range(count)]

@@ -219,6 +219,43 @@ def test_delivery_stats_counts_sent_lost_and_duplicates_per_link():
     assert stats.loc[("all", "all")]["sent"] == 500
 
 
+def _stats_one_link_at_a_time(messages):
+    """delivery_stats spelled out link by link, as the module docstring defines it."""
+    import pandas as pd
+
+    def summarise(group):
+        delivered = group[group["outcome"] == "delivered"]
+        per_msg = delivered.groupby("msg_id").size()
+        sent, lat = group["msg_id"].nunique(), delivered["latency"].astype(float)
+        return [sent, len(delivered), sent - len(per_msg), int((per_msg - 1).sum()),
+                lat.quantile(0.5) if len(lat) else float("nan"), lat.quantile(0.99) if len(lat) else float("nan")]
+
+    rows = {key: summarise(g) for key, g in messages.groupby(["src", "dst"], sort=True)}
+    rows[("all", "all")] = summarise(messages)
+    df = pd.DataFrame(list(rows.values()), columns=["sent", "delivered", "lost", "duplicates", "p50", "p99"],
+                      index=pd.MultiIndex.from_tuples(list(rows), names=["src", "dst"]))
+    return df.astype({"sent": "int64", "delivered": "int64", "lost": "int64", "duplicates": "int64"})
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_delivery_stats_equals_the_link_by_link_definition(seed):
+    import random
+
+    import pandas as pd
+
+    from dsworkbook.sim import delivery_stats
+    from dsworkbook.widgets.network import ping_workload
+
+    r = random.Random(seed)
+    sim = ping_workload(seed, loss=r.choice([0, 0.1, 0.6]), duplicate=r.choice([0, 0.2, 0.5]),
+                        pings=r.choice([0, 1, 3, 10, 150]), partition=r.choice(["none", "isolate", "split", "cut"]),
+                        latency_model=r.choice(["constant", "long tail"]))
+    messages = sim.trace.messages()
+    if seed % 8 == 0:
+        messages = messages.iloc[0:0]  # nothing sent at all
+    pd.testing.assert_frame_equal(delivery_stats(messages), _stats_one_link_at_a_time(messages))
+
+
 def test_delivery_stats_refuses_the_wrong_dataframe():
     from dsworkbook.sim import delivery_stats
 
