@@ -37,9 +37,9 @@ def chromium(lab: LabServer) -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def page(chromium: Any) -> Iterator[Any]:
-    """A fresh page (1400 x 1000) for one notebook."""
+    """One page (1400 x 1000) for the worker: JupyterLab loads in it once, and each notebook opens in it."""
     p = chromium.new_page(viewport={"width": 1400, "height": 1000})
     try:
         yield p

@@ -10,8 +10,8 @@ Theory of operation
 * :class:`LabServer` starts one ``jupyter lab`` on 127.0.0.1 rooted at a *copy* of notebooks/,
   with throwaway settings, workspaces and runtime folders (the repository is never written),
   no token, the news pop-up off and ``windowingMode: none`` so every cell is in the page.
-* :func:`tour_notebook` opens one notebook at ``/lab/workspaces/<fresh>/tree/<name>`` (a fresh
-  workspace, so no tab of an earlier notebook is restored), waits for a connected idle kernel,
+* :func:`tour_notebook` opens one notebook in the worker's JupyterLab page (loaded once, in a
+  fresh workspace; the previous notebook is closed unsaved first), waits for a connected idle kernel,
   starts Run All without awaiting its promise (it can hang), polls the notebook *model* until
   every code cell has an execution count, collects error outputs (cells tagged
   ``raises-exception`` excepted), then moves one control of every widget (the seed box, else a
@@ -148,10 +148,26 @@ class LabServer:
             self._log.close()
 
 
-KERNEL_READY = """() => {
+APP_READY = """() => !!(window.jupyterapp && window.jupyterapp.shell && window.jupyterapp.commands
+                        && window.jupyterapp.commands.hasCommand('docmanager:open'))"""
+
+# Close every document in the main area without a save prompt (Run All leaves notebooks dirty;
+# the tour never saves), then open ``path`` with the notebook editor.
+OPEN_NOTEBOOK = """async (path) => {
+  const app = window.jupyterapp;
+  await app.restored;  // the layout restorer would otherwise rearrange the main area afterwards
+  for (const w of Array.from(app.shell.widgets('main'))) {
+    if (w.context && w.context.model) { w.context.model.dirty = false; }
+    w.close();
+  }
+  await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+}"""
+
+KERNEL_READY = """(path) => {
   const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!(w && w.content && w.content.widgets && k && k.connectionStatus === 'connected' && k.status === 'idle');
+  return !!(w && w.context && w.context.path === path && w.content && w.content.widgets && k
+            && k.connectionStatus === 'connected' && k.status === 'idle');
 }"""
 
 ALL_CELLS_RAN = """() => {
@@ -247,13 +263,27 @@ def _changed(page: Any, root: Any, before: str, timeout_ms: int) -> bool:
         return False
 
 
+def open_in_lab(page: Any, lab: LabServer, notebook: str) -> None:
+    """Open ``notebook`` in the page's JupyterLab, loading JupyterLab first if the page has none.
+
+    A worker's page loads JupyterLab once (a fresh workspace, so nothing is restored) and then
+    opens one notebook after another in it: loading the application again for every notebook
+    cost about 3 s each.
+    """
+    if not page.url.startswith(lab.url) or not page.evaluate(APP_READY):
+        page.goto(f"{lab.url}/lab/workspaces/tour-{uuid.uuid4().hex[:8]}")
+        page.wait_for_function(APP_READY, timeout=120_000, polling=100)
+    page.keyboard.press("Escape")  # a dialog left by an earlier notebook would catch the clicks
+    page.evaluate(OPEN_NOTEBOOK, notebook)
+
+
 def tour_notebook(page: Any, lab: LabServer, notebook: str, screenshot: Path) -> TourReport:
     """Open ``notebook``, Run All, check the cells, move one control per widget, save a screenshot."""
     report = TourReport(notebook)
     try:
         t0 = time.perf_counter()
-        page.goto(f"{lab.url}/lab/workspaces/tour-{uuid.uuid4().hex[:8]}/tree/{notebook}")
-        page.wait_for_function(KERNEL_READY, timeout=120_000, polling=200)
+        open_in_lab(page, lab, notebook)
+        page.wait_for_function(KERNEL_READY, arg=notebook, timeout=120_000, polling=100)
         report.open_seconds = time.perf_counter() - t0
         t0 = time.perf_counter()
         page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
