@@ -15,7 +15,18 @@ draw draws nothing, still clearing, drawing and rendering its Figure to a PNG, m
 before each panel; ``x anchor`` is the control's p50 / that anchor, so the ratios mean the same on a
 fast and a slow (or busy) machine: the ms figures grow with the machine's load, the ratios much less.
 The target (issue 17, section 3) is p50 <= 100 ms per control. The browser's own costs (the comm
-round trip, decoding the PNG) are not in these figures. Nothing here is asserted; exit 0.
+round trip, decoding the PNG) are not in these figures: ``--browser`` measures them.
+
+``--browser`` measures in real JupyterLab instead: one JupyterLab on 127.0.0.1 serving a copy of
+notebooks/ and one headless Chromium (the notebook tour's, tests/browser/lab.py); each notebook
+that holds a panel is opened and run, then every control of every panel is moved ``--values``
+times from the page itself (a number box gets a new value and its ``change`` event, a dropdown its
+next option, a slider handle an arrow key, a checkbox a click). A change's time runs from that
+event (``performance.now()``) to the last change the panel's DOM shows (a MutationObserver over
+the panel, the moved control excepted; the panel is quiet for 300 ms after it; a control that
+changes nothing in 3 s, one that waits for a Run press, is not counted): the comm round
+trip to the kernel, the run, and the new verdict, table and image in the page. Nothing here is
+asserted; exit 0.
 """
 
 from __future__ import annotations
@@ -155,7 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=17, help="seed of the value sequences")
     ap.add_argument("--values", type=int, default=6, help="values per control")
     ap.add_argument("--only", default="", help="comma-separated panel class names")
+    ap.add_argument("--browser", action="store_true", help="measure in JupyterLab in Chromium instead (see above)")
+    ap.add_argument("--notebooks", default="", help="with --browser: comma-separated notebook prefixes (01,06b)")
     args = ap.parse_args(argv)
+    if args.browser:
+        return browser_main(args.values, {s for s in args.only.split(",") if s},
+                            tuple(s + "_" for s in args.notebooks.split(",") if s))
 
     only = {s for s in args.only.split(",") if s}
     rows: list[dict[str, Any]] = []
@@ -186,6 +202,114 @@ def main(argv: list[str] | None = None) -> int:
           f" {slowest['max ms']:.1f} ms")
     print(f"controls over {TARGET_MS:.0f} ms p50: {int((table['p50 ms'] > TARGET_MS).sum())} of {len(table)}")
     print("bench wall time per panel (s): " + ", ".join(f"{k} {v:.1f}" for k, v in build.items()))
+    return 0
+
+
+# -- in the browser ------------------------------------------------------------------------------
+
+# [class name, [[control name, kind], ...]] for every panel in the open notebook, in page order.
+PANELS_IN_PAGE = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel .dsw-panel')).map((p, i) => {
+  p.setAttribute('data-bench-panel', String(i));
+  const cls = Array.from(p.classList).find(c => c.startsWith('dsw-panel-')).slice('dsw-panel-'.length);
+  const controls = Array.from(p.querySelectorAll('.dsw-control')).map(c => {
+    const name = Array.from(c.classList).find(c2 => c2.startsWith('dsw-control-')).slice('dsw-control-'.length);
+    const kind = c.querySelector('select') ? 'select' : c.querySelector('.noUi-handle') ? 'slider'
+      : c.querySelector('input[type=checkbox]') ? 'checkbox' : c.querySelector('input[type=number]') ? 'number' : '';
+    return [name, kind];
+  }).filter(c => c[1]);
+  return [cls, controls];
+})"""
+
+# Move one control from the page and return ms until the panel's last DOM change (null: nothing changed).
+MOVE_AND_TIME = """async ([panel, name, kind, step]) => {
+  const root = document.querySelector(`[data-bench-panel='${panel}']`);
+  const ctl = root.querySelector('.dsw-control-' + name);
+  let last = null;
+  const obs = new MutationObserver(muts => { if (muts.some(m => !ctl.contains(m.target))) last = performance.now(); });
+  obs.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
+  const t0 = performance.now();
+  if (kind === 'number') {
+    const input = ctl.querySelector('input');
+    input.value = String(Number(input.value) + 1);
+    input.dispatchEvent(new Event('change', {bubbles: true}));
+  } else if (kind === 'select') {
+    const select = ctl.querySelector('select');
+    select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+    select.dispatchEvent(new Event('change', {bubbles: true}));
+  } else if (kind === 'slider') {
+    ctl.querySelector('.noUi-handle').dispatchEvent(new KeyboardEvent('keydown',
+      {key: step > 0 ? 'ArrowRight' : 'ArrowLeft', bubbles: true}));
+  } else {
+    ctl.querySelector('input').click();
+  }
+  await new Promise(resolve => { const tick = () => { const now = performance.now();
+    if ((last !== null && now - last > 300) || (last === null && now - t0 > 3000) || now - t0 > 20000) resolve();
+    else setTimeout(tick, 5); }; tick(); });
+  obs.disconnect();
+  return last === null ? null : last - t0;
+}"""
+
+
+def browser_main(values: int, only: set[str], notebooks: tuple[str, ...] = ()) -> int:
+    """Measure every panel control in JupyterLab in Chromium (see the module docstring)."""
+    import shutil
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.lab import ALL_CELLS_RAN, KERNEL_READY, NOTEBOOKS, LabServer, launch_chromium, open_in_lab
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        print("no Chromium on PATH: sudo apt-get install chromium")
+        return 0
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="dsw-bench-") as tmp:
+        lab = LabServer(Path(tmp)).start()
+        try:
+            with sync_playwright() as pw:
+                browser = launch_chromium(pw, chromium)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                for notebook in NOTEBOOKS:
+                    if notebooks and not notebook.startswith(notebooks):
+                        continue
+                    open_in_lab(page, lab, notebook)
+                    page.wait_for_function(KERNEL_READY, arg=notebook, timeout=120_000, polling=100)
+                    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+                    page.wait_for_function(ALL_CELLS_RAN, timeout=240_000, polling=250)
+                    for index, (cls, controls) in enumerate(page.evaluate(PANELS_IN_PAGE)):
+                        if only and cls not in only:
+                            continue
+                        page.locator(f"[data-bench-panel='{index}']").scroll_into_view_if_needed()
+                        for name, kind in controls:
+                            times = [page.evaluate(MOVE_AND_TIME, [index, name, kind, 1 if i % 2 == 0 else -1])
+                                     for i in range(values)]
+                            answered = [t for t in times if t is not None]
+                            if not answered:
+                                continue
+                            rows.append({"notebook": notebook[:2] + notebook[2:].split("_")[0], "widget": cls,
+                                         "control": name, "n": len(answered), "p50 ms": statistics.median(answered),
+                                         "p95 ms": _pct(answered, 0.95), "max ms": max(answered)})
+                    lab.shutdown_kernels()
+                    done = [r for r in rows if r["notebook"] == notebook[:2] + notebook[2:].split("_")[0]]
+                    if done:  # as it goes: a long run shows its figures early
+                        print(f"{notebook}: " + ", ".join(f"{r['widget']}.{r['control']} {r['p50 ms']:.0f}"
+                                                          for r in done), flush=True)
+                browser.close()
+        finally:
+            lab.stop()
+    table = pd.DataFrame(rows)
+    if table.empty:
+        print("no panel found")
+        return 0
+    table["ok"] = (table["p50 ms"] <= TARGET_MS).map({True: "", False: "SLOW"})
+    print(f"in JupyterLab (Chromium, headless), {values} changes per control, from the control's event to the panel's "
+          f"last DOM change")
+    print(table.round(1).to_string(index=False))
+    per_widget = table.groupby("widget", sort=False)["p50 ms"].agg(["min", "median", "max"]).round(1)
+    print("\nper widget, p50 over its controls (ms):")
+    print(per_widget.to_string())
+    print(f"controls over {TARGET_MS:.0f} ms p50: {int((table['p50 ms'] > TARGET_MS).sum())} of {len(table)}")
     return 0
 
 

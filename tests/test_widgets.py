@@ -176,6 +176,58 @@ def test_progress_goes_from_zero_to_one():
     assert panel.progress_bar.value == panel.progress_value == 1.0
 
 
+def _watch(panel: ExperimentPanel) -> list[tuple[str, object]]:
+    """Every change the page would hear of from the Run button and the progress bar, in order."""
+    seen: list[tuple[str, object]] = []
+    panel.run_button.observe(lambda c: seen.append(("button " + c["name"], c["new"])), names=["description", "disabled"])
+    panel.progress_bar.observe(lambda c: seen.append(("bar", c["new"])), names="value")
+    return seen
+
+
+def test_a_quick_run_sends_no_running_state_and_no_progress_before_its_answer():
+    panel = Squares()
+    panel.run()
+    seen = _watch(panel)
+    panel.set(n=9)
+    panel.run()
+    assert seen == [] and panel.run_button.description == "Run" and not panel.run_button.disabled
+    assert panel.progress_bar.value == panel.progress_value == 1.0
+
+
+def test_a_long_run_shows_running_and_moves_the_bar_then_gives_the_button_back():
+    import time
+
+    def slow(params, progress):
+        for i in range(1, 5):
+            time.sleep(0.06)
+            progress(i / 5)
+        return ExperimentResult(params, verdict="done")
+
+    panel = ExperimentPanel(controls={"seed": widgets.IntText(value=1)}, compute=slow)
+    seen = _watch(panel)
+    panel.run()
+    assert ("button description", "Running…") in seen and ("button disabled", True) in seen
+    bars = [v for k, v in seen if k == "bar"]
+    assert 0.0 < bars[0] < 1.0 and bars[-1] == 1.0 and bars == sorted(bars)
+    assert seen.index(("button description", "Running…")) < seen.index(("bar", bars[0]))
+    assert panel.run_button.description == "Run" and not panel.run_button.disabled
+
+
+def test_the_table_is_the_dataframes_own_html_headless_too_and_a_bug_shows_its_traceback():
+    panel = Squares()
+    panel.set(n=3)
+    panel.run()
+    assert panel.table_output.value == panel.result.table._repr_html_() and "<table" in panel.table_output.value
+
+    def buggy(params, progress):
+        return {}["missing"]
+
+    broken = ExperimentPanel(controls={"seed": widgets.IntText(value=1)}, compute=buggy)
+    broken.run()
+    assert "KeyError" in broken.verdict_text and "Traceback" in broken.table_output.value
+    assert "in buggy" in broken.table_output.value  # the frame where it broke
+
+
 def test_a_bad_progress_value_is_an_error_the_reader_sees():
     panel = ExperimentPanel(controls={"x": widgets.IntSlider()},
                             compute=lambda params, progress: progress("half") or ExperimentResult(params))

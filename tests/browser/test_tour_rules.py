@@ -26,12 +26,20 @@ def test_without_chromium_a_learner_is_told_how_to_install_it_but_ci_fails(monke
 
 
 def test_the_shards_tour_every_notebook_exactly_once(monkeypatch):
-    monkeypatch.setenv("DSW_BROWSER_TOUR", "all")
-    toured = [nb for name in SHARDS for nb in shard(name)]
     on_disk = sorted(p.name for p in (lab.ROOT / "notebooks").glob("*.ipynb"))
-    assert sorted(toured) == on_disk and len(on_disk) > 0
-    monkeypatch.delenv("DSW_BROWSER_TOUR")
-    assert [nb for name in SHARDS for nb in shard(name)] == ["01_network_and_fallacies.ipynb"]
+    for setting in (None, "all"):
+        if setting is None:
+            monkeypatch.delenv("DSW_BROWSER_TOUR", raising=False)
+        else:
+            monkeypatch.setenv("DSW_BROWSER_TOUR", setting)
+        toured = [nb for name in SHARDS for nb in shard(name)]
+        assert sorted(toured) == on_disk and len(on_disk) > 0
+    monkeypatch.setenv("DSW_BROWSER_TOUR", "06b, 01")
+    assert sorted(nb for name in SHARDS for nb in shard(name)) == ["01_network_and_fallacies.ipynb",
+                                                                    "06b_raft_in_production.ipynb"]
+    monkeypatch.setenv("DSW_BROWSER_TOUR", "99")
+    with pytest.raises(pytest.UsageError, match="names no notebook"):
+        shard("a")
     shard_files = sorted(p.stem for p in Path(__file__).parent.glob("test_tour_?.py"))
     assert shard_files == [f"test_tour_{name}" for name in SHARDS]
 

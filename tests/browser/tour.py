@@ -15,19 +15,24 @@ import pytest
 
 from tests.browser.lab import NOTEBOOKS, LabServer, tour_notebook
 
-__all__ = ["SHARDS", "shard", "check_tour", "toured_notebook", "toured", "TOUR_ENV", "DEFAULT_TOUR"]
+__all__ = ["SHARDS", "shard", "check_tour", "toured_notebook", "toured", "TOUR_ENV"]
 
 SHARDS = ("a", "b", "c")
-#: ``DSW_BROWSER_TOUR=all`` tours every notebook; unset, the tour takes DEFAULT_TOUR only. Touring all 18
-#: costs about 3.5 minutes more than nbval on 2 cores (opening each notebook, Run All in the browser), which
-#: does not fit the suite's 12-minute budget yet; the notebooks not toured stay with nbval (tests/conftest.py).
+#: The tour takes every notebook; ``DSW_BROWSER_TOUR=01,06b`` (notebook prefixes) takes only those, for a
+#: quick look at one theme. The notebooks not toured stay with nbval (tests/conftest.py).
 TOUR_ENV = "DSW_BROWSER_TOUR"
-DEFAULT_TOUR = ("01_network_and_fallacies.ipynb",)
 
 
 def toured() -> tuple[str, ...]:
-    """The notebooks this run tours: all of notebooks/ with DSW_BROWSER_TOUR=all, else DEFAULT_TOUR."""
-    return NOTEBOOKS if os.environ.get(TOUR_ENV, "").lower() == "all" else DEFAULT_TOUR
+    """The notebooks this run tours: all of notebooks/, or those DSW_BROWSER_TOUR names by prefix."""
+    wanted = [p.strip() for p in os.environ.get(TOUR_ENV, "").split(",") if p.strip()]
+    if not wanted or wanted == ["all"]:
+        return NOTEBOOKS
+    chosen = tuple(nb for nb in NOTEBOOKS if any(nb.startswith(p + "_") for p in wanted))
+    if not chosen:
+        raise pytest.UsageError(f"{TOUR_ENV}={os.environ[TOUR_ENV]!r} names no notebook; give prefixes such as 01,06b "
+                                f"(or all)")
+    return chosen
 
 
 def shard(name: str) -> list[str]:
