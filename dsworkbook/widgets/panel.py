@@ -274,6 +274,8 @@ class ExperimentPanel:
         self.widget = widgets.VBox(self._layout_children())
         self.widget.add_class("dsw-panel")
         self.widget.add_class(f"dsw-panel-{type(self).__name__}")  # found by name in the page (bench/widgets.py --browser)
+        if not self.auto_run:
+            self.widget.add_class("dsw-on-request")  # runs when its button is pressed (the browser tour presses it)
 
     def _layout_children(self) -> list[widgets.Widget]:
         controls = widgets.Box(list(self.controls.values()),
