@@ -189,6 +189,22 @@ def test_frames_rebuild_the_cluster_from_the_trace_alone():
         frames(sim, step=0)
 
 
+@pytest.mark.parametrize("name, step", [("leader crash", 5.0), ("figure 8", 0.7), ("random faults", 12.5)])
+def test_frames_made_on_demand_are_the_frames_made_at_once(name, step):
+    from dsworkbook.consensus.raft.timeline import Frames
+
+    sim = scenario_sim(name, 4)
+    eager, lazy = frames(sim, step=step), Frames(sim, step=step)
+    assert len(lazy) == len(eager) and lazy.end == eager[-1].time
+    assert repr(lazy[len(lazy) // 2]) == repr(eager[len(eager) // 2])  # a jump ahead, then everything
+    assert [repr(f) for f in lazy] == [repr(f) for f in eager] and repr(lazy[-1]) == repr(eager[-1])
+    assert [repr(f) for f in lazy[2:5]] == [repr(f) for f in eager[2:5]]
+    with pytest.raises(IndexError):
+        lazy[len(eager)]
+    with pytest.raises(ConfigError):
+        Frames(sim, step=0)
+
+
 def test_frames_show_the_network_state():
     sim = scenario_sim("leader isolated", 3)
     fr = frames(sim, step=50)

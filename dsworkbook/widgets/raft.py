@@ -4,10 +4,10 @@ Theory of operation
 -------------------
 :class:`RaftScope` runs one scenario (:func:`~dsworkbook.consensus.raft.scenarios.scenario_sim`:
 calm, leader crash, leader isolated, random faults, Figure 8) for a seed and a Raft variant,
-then replays its trace **once** into frames, one every 5 ms
-(:func:`~dsworkbook.consensus.raft.timeline.frames`). The time slider only picks a frame and
-redraws the one Figure in place - nothing runs again, so moving it answers in a fraction of a
-second.
+then replays its trace **once** into frames, one every 5 ms, each made the first time the slider
+reaches it (:class:`~dsworkbook.consensus.raft.timeline.Frames`). The time slider only picks a
+frame and redraws the one Figure in place - nothing runs again, so moving it answers in a
+fraction of a second.
 
 The picture, left: the five servers on a circle, coloured by role (leader green, candidate
 orange, follower blue, down grey, paused hatched) with their term, and every message in flight
@@ -31,7 +31,7 @@ import ipywidgets as widgets
 
 from dsworkbook.consensus.raft import VARIANTS, cluster_table
 from dsworkbook.consensus.raft.scenarios import ACTIONS, SCENARIOS, scenario_sim
-from dsworkbook.consensus.raft.timeline import Frame, frames
+from dsworkbook.consensus.raft.timeline import Frame, Frames
 from dsworkbook.consensus.raft_invariants import PROPERTIES, check_safety
 from dsworkbook.errors import ConfigError
 from dsworkbook.widgets.panel import ExperimentPanel, ExperimentResult, Progress
@@ -165,7 +165,7 @@ class RaftScope(ExperimentPanel):
 
     def __init__(self, *, run_now: bool = True, **initial: Any) -> None:
         self.actions: list[tuple[float, str]] = []
-        self.frames: list[Frame] = []
+        self.frames: Frames | list[Frame] = []
         self.time_slider = widgets.FloatSlider(value=0.0, min=0.0, max=2000.0, step=STEP, description="time (ms)",
                                                continuous_update=True, readout_format=".0f",
                                                layout=widgets.Layout(width="640px"))
@@ -205,7 +205,7 @@ class RaftScope(ExperimentPanel):
         sim = scenario_sim(params["scenario"], params["seed"], variant=params["variant"], actions=self.actions)
         progress(0.5)
         report = check_safety(sim)
-        self.frames = frames(sim, step=STEP, report=report)
+        self.frames = Frames(sim, step=STEP, report=report)  # made as the slider reaches them
         table = cluster_table(sim)
         leaders = sorted(report.leaders.items())
         story = ", ".join(f"{n} (term {t})" for t, n in leaders[:6]) + (" ..." if len(leaders) > 6 else "")
@@ -217,7 +217,7 @@ class RaftScope(ExperimentPanel):
 
     def draw(self, result: ExperimentResult, ax: Any) -> None:
         slider = self.time_slider
-        end = self.frames[-1].time if self.frames else 0.0
+        end = self.frames.end if self.frames else 0.0
         if slider.max != end:
             slider.max = end
         draw_frame(self.frame, ax)

@@ -24,13 +24,14 @@ indexes, translated by the base. A drawing puts ``log[k]`` at index ``base + 1 +
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dsworkbook.consensus.raft_invariants import PROPERTIES, SafetyReport, check_safety
 from dsworkbook.errors import ConfigError
 from dsworkbook.sim import Simulation
 
-__all__ = ["ServerView", "InFlight", "Frame", "frames"]
+__all__ = ["ServerView", "InFlight", "Frame", "frames", "Frames"]
 
 
 @dataclass(frozen=True)
@@ -165,30 +166,67 @@ def _messages(records: list[tuple], servers: set[str]) -> list[tuple[float, floa
 
 def frames(sim: Simulation, *, step: float = 5.0, report: SafetyReport | None = None) -> list[Frame]:
     """One :class:`Frame` every ``step`` ms from 0 to the end of the run."""
-    if not step > 0:
-        raise ConfigError(f"step must be > 0 ms, got {step!r}")
-    servers = [n for n in sim.node_ids if n.startswith("n")]
-    report = report if report is not None else check_safety(sim)
-    state = _State(servers)
-    msgs = _messages(sim.trace.records, set(servers))
-    records = sim.trace.records
-    out: list[Frame] = []
-    i = m = 0
-    t = 0.0
-    end = sim.now
-    active: list[tuple[float, float, str, str, str, str]] = []
-    while t <= end + 1e-9:
-        while i < len(records) and records[i][0] <= t:
-            r = records[i]
-            state.apply(r[1], r[2], r[5])
-            i += 1
-        while m < len(msgs) and msgs[m][0] <= t:
-            active.append(msgs[m])
-            m += 1
-        active = [a for a in active if a[1] > t]
-        flight = tuple(InFlight(src, dst, kind, (t - s) / max(e - s, 1e-9), fate)
-                       for s, e, src, dst, kind, fate in active)
-        broken = tuple(p for p in PROPERTIES if any(v.property == p and v.time <= t for v in report.violations))
-        out.append(state.snapshot(t, flight, broken))
-        t += step
-    return out
+    return list(Frames(sim, step=step, report=report))
+
+
+class Frames(Sequence):
+    """The frames of :func:`frames`, made when first asked for: frame ``i`` replays the trace up to
+    ``i * step`` ms once, and the frames before it are kept. A cluster view that shows one frame
+    (the slider's) pays for the frames up to it, not for the whole run's.
+    """
+
+    def __init__(self, sim: Simulation, *, step: float = 5.0, report: SafetyReport | None = None) -> None:
+        if not step > 0:
+            raise ConfigError(f"step must be > 0 ms, got {step!r}")
+        self.step = step
+        self._count, self._end, t = 0, 0.0, 0.0
+        while t <= sim.now + 1e-9:  # the replay's own clock, step by step: the same frames, counted
+            self._count, self._end = self._count + 1, t
+            t += step
+        self._made: list[Frame] = []
+        self._next = self._replay(sim, step, report)
+
+    @staticmethod
+    def _replay(sim: Simulation, step: float, report: SafetyReport | None) -> Iterator[Frame]:
+        servers = [n for n in sim.node_ids if n.startswith("n")]
+        report = report if report is not None else check_safety(sim)
+        state = _State(servers)
+        msgs = _messages(sim.trace.records, set(servers))
+        records = sim.trace.records
+        i = m = 0
+        t = 0.0
+        end = sim.now
+        active: list[tuple[float, float, str, str, str, str]] = []
+        while t <= end + 1e-9:
+            while i < len(records) and records[i][0] <= t:
+                r = records[i]
+                state.apply(r[1], r[2], r[5])
+                i += 1
+            while m < len(msgs) and msgs[m][0] <= t:
+                active.append(msgs[m])
+                m += 1
+            active = [a for a in active if a[1] > t]
+            flight = tuple(InFlight(src, dst, kind, (t - s) / max(e - s, 1e-9), fate)
+                           for s, e, src, dst, kind, fate in active)
+            broken = tuple(p for p in PROPERTIES if any(v.property == p and v.time <= t for v in report.violations))
+            yield state.snapshot(t, flight, broken)
+            t += step
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def end(self) -> float:
+        """The time of the last frame, ms (no frame is made to answer)."""
+        return self._end
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(f"frame {index} of {self._count}")
+        while len(self._made) <= index:
+            self._made.append(next(self._next))
+        return self._made[index]
