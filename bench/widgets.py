@@ -20,8 +20,10 @@ round trip, decoding the PNG) are not in these figures: ``--browser`` measures t
 ``--browser`` measures in real JupyterLab instead: one JupyterLab on 127.0.0.1 serving a copy of
 notebooks/ and one headless Chromium (the notebook tour's, tests/browser/lab.py); each notebook
 that holds a panel is opened and run, then every control of every panel is moved ``--values``
-times from the page itself (a number box gets a new value and its ``change`` event, a dropdown its
-next option, a slider handle an arrow key, a checkbox a click). A change's time runs from that
+times from the page itself, forth and back (a number box gets one more, then one less, with its
+``change`` event; a dropdown its next option, then the one before; a slider handle the right, then
+the left arrow key; a checkbox a click), so that with an even ``--values`` every control is back
+where it started before the next one moves. A change's time runs from that
 event (``performance.now()``) to the last change the panel's DOM shows (a MutationObserver over
 the panel, the moved control excepted; the panel is quiet for 300 ms after it; a control that
 changes nothing in 3 s, one that waits for a Run press, is not counted): the comm round
@@ -170,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--notebooks", default="", help="with --browser: comma-separated notebook prefixes (01,06b)")
     args = ap.parse_args(argv)
     if args.browser:
+        if args.values % 2:
+            ap.error("--browser moves each control forth and back: give an even --values")
         return browser_main(args.values, {s for s in args.only.split(",") if s},
                             tuple(s + "_" for s in args.notebooks.split(",") if s))
 
@@ -230,11 +234,11 @@ MOVE_AND_TIME = """async ([panel, name, kind, step]) => {
   const t0 = performance.now();
   if (kind === 'number') {
     const input = ctl.querySelector('input');
-    input.value = String(Number(input.value) + 1);
+    input.value = String(Number(input.value) + step);
     input.dispatchEvent(new Event('change', {bubbles: true}));
   } else if (kind === 'select') {
     const select = ctl.querySelector('select');
-    select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+    select.selectedIndex = (select.selectedIndex + step + select.options.length) % select.options.length;
     select.dispatchEvent(new Event('change', {bubbles: true}));
   } else if (kind === 'slider') {
     ctl.querySelector('.noUi-handle').dispatchEvent(new KeyboardEvent('keydown',
