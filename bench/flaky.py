@@ -14,29 +14,17 @@ Timings on a shared machine are noisy; nothing here is asserted. Run:
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-from dsworkbook.consensus.raft import RaftNode, RequestVoteReply
+from dsworkbook.consensus.raft import RaftNode
 from dsworkbook.grading.flaky import flaky
 from dsworkbook.locks.fencing import Storage
 from dsworkbook.reliability import backoff_delay
 
-
-class VoteForgetsOnEvenTerms(RaftNode):
-    """Persists a granted vote only when the term is odd: a crash in an even term forgets it."""
-
-    def handle_request_vote(self, src: str, msg) -> None:  # type: ignore[no-untyped-def]
-        if msg.term < self.current_term:
-            self.send(src, RequestVoteReply(self.current_term, False))
-            return
-        if self.voted_for in (None, msg.candidate_id) and self.candidate_log_ok(msg):
-            self.voted_for = msg.candidate_id
-            if self.current_term % 2:
-                self.save_term_and_vote()
-            self.reset_election_timer()
-            self.send(src, RequestVoteReply(self.current_term, True))
-        else:
-            self.send(src, RequestVoteReply(self.current_term, False))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.wrong_answers.raft import VoteForgetsOnEvenTerms  # noqa: E402
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from dsworkbook import grading
 from dsworkbook.cli import main
-from dsworkbook.consensus.raft import RaftNode, RequestVoteReply
+from dsworkbook.consensus.raft import RaftNode
 from dsworkbook.consensus.raft_kv import KVStore
 from dsworkbook.errors import ConfigError
 from dsworkbook.grading import core
@@ -25,6 +25,7 @@ from dsworkbook.locks.fencing import Storage
 from dsworkbook.reliability import backoff_delay
 from dsworkbook.sim import Crash, FaultSchedule
 from tests.wrong_answers.raft import RIGHT as RAFT_RIGHT
+from tests.wrong_answers.raft import VoteForgetsOnEvenTerms
 
 NODES = ("n1", "n2", "n3")
 
@@ -159,23 +160,6 @@ def test_the_cli_reads_the_answer_from_the_workspace_notebook(toy, tmp_path, cap
 
 
 # -- the real experiments, on few seeds -------------------------------------------------------------------------
-
-
-class VoteForgetsOnEvenTerms(RaftNode):
-    """Wrong only sometimes: the vote is persisted in odd terms only, so a crash in an even term loses it."""
-
-    def handle_request_vote(self, src, msg):
-        if msg.term < self.current_term:
-            self.send(src, RequestVoteReply(self.current_term, False))
-            return
-        if self.voted_for in (None, msg.candidate_id) and self.candidate_log_ok(msg):
-            self.voted_for = msg.candidate_id
-            if self.current_term % 2:
-                self.save_term_and_vote()
-            self.reset_election_timer()
-            self.send(src, RequestVoteReply(self.current_term, True))
-        else:
-            self.send(src, RequestVoteReply(self.current_term, False))
 
 
 def test_a_vote_forgotten_in_even_terms_fails_some_seeds_and_its_shrunk_failure_replays():

@@ -357,15 +357,6 @@ class RingPanel(ExperimentPanel):
     def make_axes(self, fig: Any) -> Any:
         return fig.subplots(1, 2, width_ratios=[1.15, 1.85])
 
-    def _clear_axes(self) -> None:
-        """Remove what the last run drew but keep the axes' ticks: rebuilding tick objects on every
-        run (what ``Axes.clear`` does) costs more than drawing the whole diagram."""
-        assert self.fig is not None
-        for ax in self.fig.axes:
-            for artist in [*ax.images, *ax.patches, *ax.lines, *ax.collections, *ax.texts]:
-                artist.remove()
-            ax.set_title("")
-
     def draw(self, result: ExperimentResult, axes: Any) -> None:
         draw_ring(result.data["ring"], axes)
 

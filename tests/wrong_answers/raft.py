@@ -918,6 +918,25 @@ def rule_followers_only(matches, term_at, current_term, commit_index):
 
 # -- the tables -------------------------------------------------------------------------------------------
 
+
+class VoteForgetsOnEvenTerms(RaftNode):
+    """Wrong only sometimes (the flakiness meter's example): the vote is persisted in odd terms only,
+    so a crash in an even term loses it. Not in WRONG: a check on a few seeds may pass it."""
+
+    def handle_request_vote(self, src: str, msg: Any) -> None:
+        if msg.term < self.current_term:
+            self.send(src, RequestVoteReply(self.current_term, False))
+            return
+        if self.voted_for in (None, msg.candidate_id) and self.candidate_log_ok(msg):
+            self.voted_for = msg.candidate_id
+            if self.current_term % 2:
+                self.save_term_and_vote()
+            self.reset_election_timer()
+            self.send(src, RequestVoteReply(self.current_term, True))
+        else:
+            self.send(src, RequestVoteReply(self.current_term, False))
+
+
 RIGHT: dict[str, Any] = {
     "06-request-vote": VoteRight,
     "06-append-entries": AppendRight,
