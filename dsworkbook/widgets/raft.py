@@ -59,19 +59,29 @@ def _positions(names: list[str]) -> dict[str, tuple[float, float]]:
 def _draw_cluster(ax: Any, frame: Frame) -> None:
     names = sorted(frame.servers)
     pos = _positions(names)
+    dots: dict[str, tuple[list[float], list[float]]] = {}  # colour -> messages in flight: one line per colour
     for m in frame.messages:
         (x0, y0), (x1, y1) = pos[m.src], pos[m.dst]
         p = min(max(m.progress, 0.0), 1.0)
         color = LOST if m.fate == "dropped" else MESSAGE_COLORS.get(m.kind, "#7f8c8d")
-        ax.plot([x0 + (x1 - x0) * p], [y0 + (y1 - y0) * p], "o", ms=5, color=color, zorder=2)
+        xs, ys = dots.setdefault(color, ([], []))
+        xs.append(x0 + (x1 - x0) * p)
+        ys.append(y0 + (y1 - y0) * p)
+    for color, (xs, ys) in dots.items():
+        ax.plot(xs, ys, "o", ls="", ms=5, color=color, zorder=2)
     _message_legend(ax)
+    for paused in (False, True):  # the servers: one collection, and one more for paused (hatched) servers
+        shown = [n for n in names if (frame.servers[n].status == "paused") == paused]
+        if not shown:
+            continue
+        colors = [ROLE_COLORS["down"] if frame.servers[n].status == "down"
+                  else ROLE_COLORS.get(frame.servers[n].role, "#7f8c8d") for n in shown]
+        circles = ax.scatter([pos[n][0] for n in shown], [pos[n][1] for n in shown], s=1500, c=colors,
+                             edgecolors="black", zorder=3, hatch="//" if paused else None)
+        circles.set_gid("raftscope:servers:" + ",".join(shown))
     for n in names:
         v = frame.servers[n]
-        color = ROLE_COLORS["down"] if v.status == "down" else ROLE_COLORS.get(v.role, "#7f8c8d")
         x, y = pos[n]
-        circle = ax.scatter([x], [y], s=1500, c=color, edgecolors="black", zorder=3,
-                            hatch="//" if v.status == "paused" else None)
-        circle.set_gid(f"raftscope:server:{n}")
         label = f"{n}\nterm {v.term}" if v.status != "down" else f"{n}\ndown"
         ax.text(x, y, label, ha="center", va="center", fontsize=8, color="white", zorder=4, fontweight="bold")
     ax.set_xlim(-1.45, 1.45)

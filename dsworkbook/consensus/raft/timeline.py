@@ -24,7 +24,7 @@ indexes, translated by the base. A drawing puts ``log[k]`` at index ``base + 1 +
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from dsworkbook.consensus.raft_invariants import PROPERTIES, SafetyReport, check_safety
@@ -170,9 +170,10 @@ def frames(sim: Simulation, *, step: float = 5.0, report: SafetyReport | None = 
 
 
 class Frames(Sequence):
-    """The frames of :func:`frames`, made when first asked for: frame ``i`` replays the trace up to
-    ``i * step`` ms once, and the frames before it are kept. A cluster view that shows one frame
-    (the slider's) pays for the frames up to it, not for the whole run's.
+    """The frames of :func:`frames`, made when first asked for. Asking for frame ``i`` replays the
+    trace up to ``i * step`` ms from where the last replay stopped (from the start if ``i`` is
+    earlier), making only the frames asked for: a cluster view that shows one frame (the slider's)
+    pays for applying the trace up to it, not for a picture of every frame before it.
     """
 
     def __init__(self, sim: Simulation, *, step: float = 5.0, report: SafetyReport | None = None) -> None:
@@ -183,34 +184,41 @@ class Frames(Sequence):
         while t <= sim.now + 1e-9:  # the replay's own clock, step by step: the same frames, counted
             self._count, self._end = self._count + 1, t
             t += step
-        self._made: list[Frame] = []
-        self._next = self._replay(sim, step, report)
+        self._sim = sim
+        self._report = report if report is not None else check_safety(sim)
+        self._servers = [n for n in sim.node_ids if n.startswith("n")]
+        self._msgs = _messages(sim.trace.records, set(self._servers))
+        self._made: dict[int, Frame] = {}
+        self._replay_from_start()
 
-    @staticmethod
-    def _replay(sim: Simulation, step: float, report: SafetyReport | None) -> Iterator[Frame]:
-        servers = [n for n in sim.node_ids if n.startswith("n")]
-        report = report if report is not None else check_safety(sim)
-        state = _State(servers)
-        msgs = _messages(sim.trace.records, set(servers))
-        records = sim.trace.records
-        i = m = 0
-        t = 0.0
-        end = sim.now
-        active: list[tuple[float, float, str, str, str, str]] = []
-        while t <= end + 1e-9:
-            while i < len(records) and records[i][0] <= t:
-                r = records[i]
+    def _replay_from_start(self) -> None:
+        self._state = _State(self._servers)
+        self._at, self._t = -1, 0.0  # the last frame index replayed to, and the time of the next one
+        self._i = self._m = 0  # next trace record, next message
+        self._active: list[tuple[float, float, str, str, str, str]] = []
+
+    def _replay_to(self, index: int) -> Frame:
+        """Apply the trace up to frame ``index`` (not before the last one replayed to) and picture it."""
+        records, msgs, state = self._sim.trace.records, self._msgs, self._state
+        t = self._t
+        while True:
+            while self._i < len(records) and records[self._i][0] <= t:
+                r = records[self._i]
                 state.apply(r[1], r[2], r[5])
-                i += 1
-            while m < len(msgs) and msgs[m][0] <= t:
-                active.append(msgs[m])
-                m += 1
-            active = [a for a in active if a[1] > t]
-            flight = tuple(InFlight(src, dst, kind, (t - s) / max(e - s, 1e-9), fate)
-                           for s, e, src, dst, kind, fate in active)
-            broken = tuple(p for p in PROPERTIES if any(v.property == p and v.time <= t for v in report.violations))
-            yield state.snapshot(t, flight, broken)
-            t += step
+                self._i += 1
+            while self._m < len(msgs) and msgs[self._m][0] <= t:
+                self._active.append(msgs[self._m])
+                self._m += 1
+            self._at += 1
+            if self._at == index:
+                break
+            t += self.step  # the clock advances by adding steps, as the frame times always have
+        self._t = t + self.step
+        self._active = [a for a in self._active if a[1] > t]  # still in flight at t
+        flight = tuple(InFlight(src, dst, kind, (t - s) / max(e - s, 1e-9), fate)
+                       for s, e, src, dst, kind, fate in self._active)
+        broken = tuple(p for p in PROPERTIES if any(v.property == p and v.time <= t for v in self._report.violations))
+        return state.snapshot(t, flight, broken)
 
     def __len__(self) -> int:
         return self._count
@@ -227,6 +235,8 @@ class Frames(Sequence):
             index += self._count
         if not 0 <= index < self._count:
             raise IndexError(f"frame {index} of {self._count}")
-        while len(self._made) <= index:
-            self._made.append(next(self._next))
+        if index not in self._made:
+            if index <= self._at:
+                self._replay_from_start()
+            self._made[index] = self._replay_to(index)
         return self._made[index]
