@@ -373,3 +373,39 @@ def test_cluster_layout_is_a_fixed_circle_starting_at_the_top():
 def test_cluster_refuses_what_it_cannot_draw(sim, message):
     with pytest.raises(ConfigError, match=message):
         cluster_graph(sim, ax=new_axes())
+
+
+# -- the panels' text-caching Agg canvas ----------------------------------------------------------
+
+
+def _agg_picture(canvas_class: type, texts: list[tuple[str, float, float]]):
+    import numpy as np
+
+    fig = Figure(figsize=(4, 3), dpi=72)
+    canvas = canvas_class(fig)
+    ax = fig.add_subplot()
+    for i, (s, size, angle) in enumerate(texts):
+        ax.text(0.1 + 0.07 * (i % 10), 0.1 + 0.15 * (i // 10), s, fontsize=size, rotation=angle,
+                fontweight="bold" if i % 3 == 0 else "normal", ha=("left", "center", "right")[i % 3])
+    ax.set_title("$x^2$ and a title")  # math text goes the usual way
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_the_text_caching_canvas_draws_the_pixels_of_matplotlibs_agg_and_keeps_a_bounded_cache(monkeypatch):
+    import random
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from dsworkbook.viz import _agg
+
+    rng = random.Random(5)
+    texts = [(rng.choice(["n1", "term 3", "leader", "ü ✓", "42 ms", "gossip (y)", "quorum, p99"]) + str(rng.randrange(3)),
+              rng.choice([6.5, 8, 9]), rng.choice([0, 0, 30, 90])) for _ in range(40)]
+    monkeypatch.setattr(_agg, "MAX_TEXTS", 12)
+    monkeypatch.setattr(_agg.TextCachingRendererAgg, "_bitmaps", {})
+    plain = _agg_picture(FigureCanvasAgg, texts)
+    first = _agg_picture(_agg.TextCachingCanvasAgg, texts)  # bitmaps made
+    again = _agg_picture(_agg.TextCachingCanvasAgg, texts)  # bitmaps reused (those still kept)
+    assert (first == plain).all() and (again == plain).all()
+    assert 0 < len(_agg.TextCachingRendererAgg._bitmaps) <= 12

@@ -5,6 +5,9 @@
 whatever it relies on. So each panel is moved through seeded random settings, and after every
 change its picture is rendered a second time from the same result into cleared Axes: the pixels
 must be identical. The garbage collector is back on after every run, as it was.
+
+The panels draw with an Agg renderer that keeps the bitmaps of the texts it has drawn
+(``viz._agg``); each picture is also rendered by matplotlib's own Agg canvas: identical pixels.
 """
 
 from __future__ import annotations
@@ -48,6 +51,18 @@ def _pixels(panel: ExperimentPanel) -> np.ndarray:
     return np.asarray(panel.fig.canvas.buffer_rgba()).copy()
 
 
+def _fresh_canvas_pixels(panel: ExperimentPanel, canvas_class: type) -> np.ndarray:
+    """The picture drawn by a new canvas of ``canvas_class`` with the panel's drawing settings.
+
+    A new canvas has a new renderer: matplotlib caches text sizes per renderer, whatever the
+    hinting they were measured with, so a renderer that drew with other settings may place a text
+    a pixel away.
+    """
+    canvas_class(panel.fig)
+    with matplotlib.rc_context(panel.render_rc):
+        return _pixels(panel)
+
+
 def test_the_panel_list_is_not_empty_and_every_panel_reuses_its_axes_by_default():
     assert len(PANELS) >= 12
     assert all(cls.reuse_axes for cls in PANELS)
@@ -88,5 +103,15 @@ def test_a_redraw_into_emptied_axes_has_the_pixels_of_one_into_cleared_axes(cls:
         assert differ == 0, (f"{cls.__name__} after {name}={value!r}: {differ} pixels differ between a redraw into "
                              f"emptied axes and one into cleared axes (settings {panel.values}); the draw relies on a "
                              f"default it changed on an earlier run: set it on every draw, or reuse_axes = False")
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        from dsworkbook.viz._agg import TextCachingCanvasAgg
+
+        assert isinstance(panel.fig.canvas, TextCachingCanvasAgg)
+        plain = _fresh_canvas_pixels(panel, FigureCanvasAgg)
+        caching = _fresh_canvas_pixels(panel, TextCachingCanvasAgg)  # its texts' bitmaps mostly kept from before
+        differ = int((caching != plain).any(axis=-1).sum())
+        assert differ == 0, (f"{cls.__name__} after {name}={value!r}: {differ} pixels differ between the panel's "
+                             f"text-caching Agg canvas and matplotlib's own (settings {panel.values})")
         compared += 1
     assert compared >= 1, f"{cls.__name__}: no setting could be drawn"

@@ -241,11 +241,12 @@ class ExperimentPanel:
     def _make_figure(self) -> tuple["Figure | None", Any]:
         if not self.has_diagram:
             return None, None
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        from dsworkbook.viz._agg import TextCachingCanvasAgg
+
         fig = Figure(figsize=self.figsize, dpi=self.dpi)
-        FigureCanvasAgg(fig)
+        TextCachingCanvasAgg(fig)  # Agg, rendering each distinct text once (viz/_agg.py)
         fig.subplots_adjust(**self.margins)
         return fig, self.make_axes(fig)
 
