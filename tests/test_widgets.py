@@ -443,3 +443,17 @@ def test_the_convenience_constructor_takes_initial_settings():
 def test_the_workload_refuses_bad_settings(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         ping_workload(1, **kwargs)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_playgrounds_drop_reasons_are_the_dropped_copies_counted_by_reason(seed):
+    """The verdict's "(N reason, ...)": dropped copies by reason, "(in flight)" merged into its reason."""
+    import random
+
+    from dsworkbook.widgets.network import _drop_reasons, ping_workload
+
+    r = random.Random(seed)
+    messages = ping_workload(seed, loss=r.choice([0, 0.1, 0.6]), duplicate=r.choice([0, 0.2]), pings=r.choice([0, 3, 150]),
+                             partition=r.choice(["none", "isolate", "split", "cut"])).trace.messages()
+    dropped = messages.loc[messages["outcome"] == "dropped", "reason"].str.replace(" (in flight)", "", regex=False)
+    assert _drop_reasons(messages) == {str(k): int(v) for k, v in dropped.value_counts().sort_index().items()}

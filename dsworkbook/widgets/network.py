@@ -145,9 +145,13 @@ def _run_in_steps(sim: Simulation, horizon: float, progress: Progress | None, st
 
 
 def _drop_reasons(messages: "pd.DataFrame") -> dict[str, int]:
-    dropped = messages.loc[messages["outcome"] == "dropped", "reason"]
-    merged = dropped.str.replace(" (in flight)", "", regex=False)
-    return {str(k): int(v) for k, v in merged.value_counts().sort_index().items()}
+    """Dropped copies by reason, a reason's "(in flight)" variant counted with it, in reason order."""
+    counts: dict[str, int] = {}
+    for outcome, reason in zip(messages["outcome"].tolist(), messages["reason"].tolist()):
+        if outcome == "dropped" and isinstance(reason, str):
+            reason = reason.replace(" (in flight)", "")
+            counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _ms(value: float) -> str:
