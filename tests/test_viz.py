@@ -388,11 +388,16 @@ def _agg_picture(canvas_class: type, texts: list[tuple[str, float, float]]):
         ax.text(0.1 + 0.07 * (i % 10), 0.1 + 0.15 * (i // 10), s, fontsize=size, rotation=angle,
                 fontweight="bold" if i % 3 == 0 else "normal", ha=("left", "center", "right")[i % 3])
     ax.set_title("$x^2$ and a title")  # math text goes the usual way
+    for i, kind in enumerate(["RequestVote", "AppendEntries reply", "a long label (with descenders)"]):
+        ax.plot([0, 1], [i, i + 1], marker="o>s"[i], label=kind)
+    ax.legend(loc="best", fontsize=7, title="kinds")  # each box measured once per draw
+    ax.get_figure().legend(loc="lower right", fontsize=6)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
 def test_the_text_caching_canvas_draws_the_pixels_of_matplotlibs_agg_and_keeps_a_bounded_cache(monkeypatch):
+    """Texts of every angle, weight and alignment, math text, an axes legend and a figure legend."""
     import random
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -409,3 +414,9 @@ def test_the_text_caching_canvas_draws_the_pixels_of_matplotlibs_agg_and_keeps_a
     again = _agg_picture(_agg.TextCachingCanvasAgg, texts)  # bitmaps reused (those still kept)
     assert (first == plain).all() and (again == plain).all()
     assert 0 < len(_agg.TextCachingRendererAgg._bitmaps) <= 12
+    fig = Figure()
+    _agg.TextCachingCanvasAgg(fig)
+    fig.add_subplot().plot([1, 2], label="x")
+    fig.axes[0].legend()
+    fig.canvas.draw()
+    assert not any(name in box.__dict__ for box in fig.axes[0].get_legend().findobj() for name in _agg._MEASURES)

@@ -9,17 +9,27 @@ renderer (tests/test_widgets_redraw.py renders every panel both ways). Drawing t
 of the six slowest panels again takes 0.4 (the CRDT playground, mostly text) to 0.85 of the time.
 
 Math text (``$...$``) goes the usual way.
+
+The canvas also lets each box of a legend measure itself once per draw. A legend is a tree of
+boxes (a column of rows of a handle and a text), and matplotlib's boxes measure their children
+again at every level of the tree and again to draw them: a legend measured each of its texts
+about six times, and the 13-entry legend of the PBFT panel took 45 % of its figure's drawing
+time (with each box measured once, the figure draws in 0.8 of the time). While the canvas draws,
+each box's measurements are kept (they cannot change within a draw); after it, they are
+forgotten. Same pixels again: the same tests compare.
 """
 
 from __future__ import annotations
 
+import contextlib
 from math import cos, radians, sin
-from typing import Any
+from typing import Any, Iterator
 
 import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import fontManager
+from matplotlib.offsetbox import OffsetBox
 
 #: How many text bitmaps are kept (the oldest goes first); a panel's figure has tens to hundreds.
 MAX_TEXTS = 4096
@@ -55,8 +65,44 @@ class TextCachingRendererAgg(RendererAgg):
         self._renderer.draw_text_image(image, round(x + xo + xd), round(y + yo + yd) + 1, angle, gc)
 
 
+#: The methods by which a legend's boxes measure themselves (``OffsetBox`` and its subclasses).
+_MEASURES = ("get_bbox", "_get_bbox_and_child_offsets")
+
+
+@contextlib.contextmanager
+def legends_measured_once(figure: Any) -> Iterator[None]:
+    """While the body draws ``figure``, each box of each legend measures itself once (module docstring)."""
+    legends = [*figure.legends, *(ax.get_legend() for ax in figure.axes)]
+    boxes = [box for legend in legends if legend is not None for box in legend.findobj(OffsetBox)]
+    kept: dict[tuple[int, str], Any] = {}
+
+    def measured_once(box: OffsetBox, name: str) -> Any:
+        measure = getattr(box, name)
+
+        def once(renderer: Any) -> Any:
+            key = (id(box), name)
+            if key not in kept:
+                kept[key] = measure(renderer)
+            return kept[key]
+        return once
+
+    for box in boxes:
+        for name in _MEASURES:
+            setattr(box, name, measured_once(box, name))  # on the instance: the class is untouched
+    try:
+        yield
+    finally:
+        for box in boxes:
+            for name in _MEASURES:
+                box.__dict__.pop(name, None)
+
+
 class TextCachingCanvasAgg(FigureCanvasAgg):
-    """``FigureCanvasAgg`` drawing with :class:`TextCachingRendererAgg`."""
+    """``FigureCanvasAgg`` drawing with :class:`TextCachingRendererAgg`, each legend measured once."""
+
+    def draw(self) -> None:
+        with legends_measured_once(self.figure):
+            super().draw()
 
     def get_renderer(self) -> RendererAgg:
         w, h = self.figure.bbox.size
