@@ -27,13 +27,16 @@ where it started before the next one moves. A change's time runs from that
 event (``performance.now()``) to the last change the panel's DOM shows (a MutationObserver over
 the panel, the moved control excepted; the panel is quiet for 300 ms after it; a control that
 changes nothing in 3 s, one that waits for a Run press, is not counted): the comm round
-trip to the kernel, the run, and the new verdict, table and image in the page. Nothing here is
-asserted; exit 0.
+trip to the kernel, the run, and the new verdict, table and image in the page. ``decoded p50``
+runs on until the new diagram is also decoded (``img.decode()``), ready to be painted. The
+anchor (the empty redraw above) is measured in each notebook's kernel just before its panel,
+for ``x anchor``. Nothing here is asserted; exit 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import random
 import statistics
 import sys
@@ -224,12 +227,20 @@ PANELS_IN_PAGE = """() => Array.from(document.querySelectorAll('.jp-NotebookPane
   return [cls, controls];
 })"""
 
-# Move one control from the page and return ms until the panel's last DOM change (null: nothing changed).
+# Move one control from the page; return [ms until the panel's last DOM change, ms until that and the
+# new diagram decoded] (null: nothing changed).
 MOVE_AND_TIME = """async ([panel, name, kind, step]) => {
   const root = document.querySelector(`[data-bench-panel='${panel}']`);
   const ctl = root.querySelector('.dsw-control-' + name);
-  let last = null;
-  const obs = new MutationObserver(muts => { if (muts.some(m => !ctl.contains(m.target))) last = performance.now(); });
+  let last = null, decoding = null, decoded = null;
+  const obs = new MutationObserver(muts => {
+    if (!muts.some(m => !ctl.contains(m.target))) return;
+    last = performance.now();
+    for (const m of muts) if (m.target.tagName === 'IMG' && m.attributeName === 'src') {
+      decoded = null;
+      decoding = m.target.decode().then(() => { decoded = performance.now(); }, () => {});
+    }
+  });
   obs.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
   const t0 = performance.now();
   if (kind === 'number') {
@@ -250,8 +261,25 @@ MOVE_AND_TIME = """async ([panel, name, kind, step]) => {
     if ((last !== null && now - last > 300) || (last === null && now - t0 > 3000) || now - t0 > 20000) resolve();
     else setTimeout(tick, 5); }; tick(); });
   obs.disconnect();
-  return last === null ? null : last - t0;
+  if (last === null) return null;
+  if (decoding !== null) await decoding;
+  return [last - t0, Math.max(last, decoded === null ? last : decoded) - t0];
 }"""
+
+# Run code in the open notebook's kernel and return what it printed.
+IN_KERNEL = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  let out = '';
+  const future = kernel.requestExecute({code, silent: false, store_history: false});
+  future.onIOPub = msg => { if (msg.header.msg_type === 'stream') out += msg.content.text; };
+  await future.done;
+  return out;
+}"""
+
+# The anchor, measured in the notebook's kernel (in a namespace of its own) just before its panels.
+ANCHOR_IN_KERNEL = ("_bench = {}\nexec(" + repr("import statistics, time\nimport ipywidgets as widgets\n"
+                    "from dsworkbook.widgets import ExperimentPanel, ExperimentResult\n" + inspect.getsource(anchor))
+                    + ", _bench)\nprint(_bench['anchor'](10))\ndel _bench")
 
 
 def browser_main(values: int, only: set[str], notebooks: tuple[str, ...] = ()) -> int:
@@ -285,15 +313,19 @@ def browser_main(values: int, only: set[str], notebooks: tuple[str, ...] = ()) -
                         if only and cls not in only:
                             continue
                         page.locator(f"[data-bench-panel='{index}']").scroll_into_view_if_needed()
+                        ref = float(page.evaluate(IN_KERNEL, ANCHOR_IN_KERNEL))
                         for name, kind in controls:
                             times = [page.evaluate(MOVE_AND_TIME, [index, name, kind, 1 if i % 2 == 0 else -1])
                                      for i in range(values)]
-                            answered = [t for t in times if t is not None]
+                            answered = [t[0] for t in times if t is not None]
+                            decoded = [t[1] for t in times if t is not None]
                             if not answered:
                                 continue
                             rows.append({"notebook": notebook[:2] + notebook[2:].split("_")[0], "widget": cls,
                                          "control": name, "n": len(answered), "p50 ms": statistics.median(answered),
-                                         "p95 ms": _pct(answered, 0.95), "max ms": max(answered)})
+                                         "p95 ms": _pct(answered, 0.95), "max ms": max(answered),
+                                         "decoded p50 ms": statistics.median(decoded), "anchor ms": ref,
+                                         "x anchor": statistics.median(answered) / ref})
                     lab.shutdown_kernels()
                     done = [r for r in rows if r["notebook"] == notebook[:2] + notebook[2:].split("_")[0]]
                     if done:  # as it goes: a long run shows its figures early
@@ -308,7 +340,9 @@ def browser_main(values: int, only: set[str], notebooks: tuple[str, ...] = ()) -
         return 0
     table["ok"] = (table["p50 ms"] <= TARGET_MS).map({True: "", False: "SLOW"})
     print(f"in JupyterLab (Chromium, headless), {values} changes per control, from the control's event to the panel's "
-          f"last DOM change")
+          f"last DOM change (p50 ms), and to that and the new diagram decoded (decoded p50 ms); anchor: one empty "
+          f"redraw in the notebook's kernel just before the panel (p50 of 10), median "
+          f"{table['anchor ms'].median():.1f} ms")
     print(table.round(1).to_string(index=False))
     per_widget = table.groupby("widget", sort=False)["p50 ms"].agg(["min", "median", "max"]).round(1)
     print("\nper widget, p50 over its controls (ms):")

@@ -172,7 +172,8 @@ def test_progress_goes_from_zero_to_one():
     panel.report_progress = lambda f: (seen.append(f), report(f))  # type: ignore[method-assign]
     panel.set(n=8)
     panel.run()
-    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) == 10
+    # 0, eight steps of compute, the same fraction again before drawing, 1
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) == 11 and seen[-3] == seen[-2]
     assert panel.progress_bar.value == panel.progress_value == 1.0
 
 
@@ -211,6 +212,22 @@ def test_a_long_run_shows_running_and_moves_the_bar_then_gives_the_button_back()
     assert 0.0 < bars[0] < 1.0 and bars[-1] == 1.0 and bars == sorted(bars)
     assert seen.index(("button description", "Running…")) < seen.index(("bar", bars[0]))
     assert panel.run_button.description == "Run" and not panel.run_button.disabled
+
+
+def test_a_run_whose_compute_reports_nothing_shows_running_before_it_draws():
+    """A long compute that never calls progress: the page hears "Running…" before the drawing starts."""
+    import time
+
+    shown_while_drawing: list[str] = []
+
+    def slow(params, progress):
+        time.sleep(0.15)
+        return ExperimentResult(params, verdict="done")
+
+    panel = ExperimentPanel(controls={"seed": widgets.IntText(value=1)}, compute=slow,
+                            draw=lambda result, ax: shown_while_drawing.append(panel.run_button.description))
+    panel.run()
+    assert shown_while_drawing == ["Running…"] and panel.run_button.description == "Run"
 
 
 def test_the_table_is_the_dataframes_own_html_headless_too_and_a_bug_shows_its_traceback():

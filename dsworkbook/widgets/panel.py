@@ -407,6 +407,7 @@ class ExperimentPanel:
         if result.seed is None:
             result.seed = params.get("seed")
         if self.fig is not None:
+            self.report_progress(self.progress_value)  # a run already long says so before it draws
             with self.drawing():
                 self.draw(result, self.axes)
         return result
