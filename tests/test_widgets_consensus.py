@@ -90,3 +90,16 @@ def test_the_cluster_view_names_every_kind_of_message_dot_in_a_legend(scope):
     assert legend.get_gid() == "raftscope:messages"
     assert [t.get_text() for t in legend.get_texts()] == ["RequestVote", "RequestVote reply", "AppendEntries",
                                                          "AppendEntries reply", "will be lost"]
+
+
+def test_the_scope_offers_every_variant_its_scenarios_can_show():
+    """Not the membership variant: no scenario of the scope changes the membership, so it would change nothing."""
+    from dsworkbook.consensus.fuzzing.raft import MEMBERSHIP_VARIANTS
+    from dsworkbook.consensus.raft import VARIANTS
+    from dsworkbook.widgets.raft import RaftScope
+
+    scope = RaftScope(run_now=False)
+    offered = list(scope.controls["variant"].options)
+    assert offered == [v for v in VARIANTS if v not in MEMBERSHIP_VARIANTS] and "change_before_term_commit" not in offered
+    with pytest.raises(ConfigError, match="variant must be one of"):
+        scope.set(variant="change_before_term_commit")

@@ -3,8 +3,9 @@
 Theory of operation
 -------------------
 :class:`RaftScope` runs one scenario (:func:`~dsworkbook.consensus.raft.scenarios.scenario_sim`:
-calm, leader crash, leader isolated, random faults, Figure 8) for a seed and a Raft variant,
-then replays its trace **once** into frames, one every 5 ms, each made the first time the slider
+calm, leader crash, leader isolated, random faults, Figure 8) for a seed and a Raft variant
+(every broken variant but the membership one: no scenario here changes the membership, so it
+would change nothing; ``dsworkbook fuzz raft --membership single`` shows it), then replays its trace **once** into frames, one every 5 ms, each made the first time the slider
 reaches it (:class:`~dsworkbook.consensus.raft.timeline.Frames`). The time slider only picks a
 frame and redraws the one Figure in place - nothing runs again, so moving it answers in a
 fraction of a second.
@@ -29,6 +30,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from dsworkbook.consensus.fuzzing.raft import MEMBERSHIP_VARIANTS
 from dsworkbook.consensus.raft import VARIANTS, cluster_table
 from dsworkbook.consensus.raft.scenarios import ACTIONS, SCENARIOS, scenario_sim
 from dsworkbook.consensus.raft.timeline import Frame, Frames
@@ -167,6 +169,10 @@ def draw_frame(frame: Frame, axes: tuple[Any, Any]) -> None:
                      color="#c0392b" if broken else "#2e8b57", fontweight="bold" if broken else "normal")
 
 
+#: The variants the scope offers: those its scenarios can show (none of them changes the membership).
+SCOPE_VARIANTS = [v for v in VARIANTS if v not in MEMBERSHIP_VARIANTS]
+
+
 class RaftScope(ExperimentPanel):
     """A seeded Raft run you can step through, break at any moment, and check (notebook 06, T06).
 
@@ -198,7 +204,7 @@ class RaftScope(ExperimentPanel):
         return {
             "scenario": widgets.Dropdown(options=list(SCENARIOS), value="leader crash", description="scenario",
                                          **_WIDE),
-            "variant": widgets.Dropdown(options=list(VARIANTS), value="correct", description="variant", **_WIDE),
+            "variant": widgets.Dropdown(options=SCOPE_VARIANTS, value="correct", description="variant", **_WIDE),
             "seed": widgets.IntText(value=3, description="seed", **_WIDE),
         }
 
