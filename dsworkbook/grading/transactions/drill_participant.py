@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from typing import Any
 
 from dsworkbook.grading.core import exercise, fail, in_simulation, same_everywhere
 from dsworkbook.sim import DOWN, Simulation

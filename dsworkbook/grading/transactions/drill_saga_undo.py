@@ -8,8 +8,8 @@ from typing import Any
 
 from dsworkbook.grading.core import exercise, fail, in_simulation, same_everywhere
 from dsworkbook.sim import DOWN, Node, Simulation
-from dsworkbook.transactions.saga import (DEFAULT_STEPS, ChoreoService, Do, Done, Failed, Orchestrator, SagaService,
-                                          Undo, Undone, saga_outcomes, saga_violation)
+from dsworkbook.transactions.saga import (DEFAULT_STEPS, ChoreoService, Do, Orchestrator, SagaService, Undo,
+                                          saga_outcomes, saga_violation)
 from dsworkbook.transactions.saga_campaign import FAULT_PHASE, SAGAS, SETTLE, saga_schedule
 
 ORCHESTRATED_SEEDS = (700, 701, 702, 703, 704, 705)

@@ -93,7 +93,7 @@ def runs(seed: int = SEED) -> dict[str, Run]:
 
 def reasons_that_hold(r: dict[str, Run]) -> list[str]:
     """Which of :data:`REASONS` the four runs bear out."""
-    two, three = (r[RUNS[0]], r[RUNS[2]]), (r[RUNS[1]], r[RUNS[3]])
+    two = (r[RUNS[0]], r[RUNS[2]])  # the runs with two-phase commit
     holds = []
     if (r[RUNS[0]].end == "blocked" and all(x.end != "split" for x in two)
             and r[RUNS[1]].end in ("committed", "aborted") and r[RUNS[3]].end == "split"):
