@@ -46,7 +46,7 @@ def empty_axes(ax: "Axes") -> None:
     (tick_params, say) a drawing function must set on every draw; tests/test_widgets_redraw.py
     renders every panel both ways, over random settings, and requires the same pixels.
     """
-    from matplotlib import ticker
+    from matplotlib import rcParams, ticker
 
     keep = {id(ax.xaxis), id(ax.yaxis), id(ax.patch), id(ax.title), id(ax._left_title), id(ax._right_title),
             *(id(s) for s in ax.spines.values())}
@@ -57,8 +57,6 @@ def empty_axes(ax: "Axes") -> None:
         title.set_text("")
     ax.set_xlabel("")
     ax.set_ylabel("")
-    from matplotlib import rcParams
-
     if ax.get_xscale() != "linear":
         ax.set_xscale("linear")
     if ax.get_yscale() != "linear":

@@ -5,10 +5,11 @@ Theory of operation
 :class:`RaftScope` runs one scenario (:func:`~dsworkbook.consensus.raft.scenarios.scenario_sim`:
 calm, leader crash, leader isolated, random faults, Figure 8) for a seed and a Raft variant
 (every broken variant but the membership one: no scenario here changes the membership, so it
-would change nothing; ``dsworkbook fuzz raft --membership single`` shows it), then replays its trace **once** into frames, one every 5 ms, each made the first time the slider
-reaches it (:class:`~dsworkbook.consensus.raft.timeline.Frames`). The time slider only picks a
-frame and redraws the one Figure in place - nothing runs again, so moving it answers in a
-fraction of a second.
+would change nothing; ``dsworkbook fuzz raft --membership single`` shows it), then replays its
+trace **once** into frames, one every 5 ms, each made the first time the slider reaches it
+(:class:`~dsworkbook.consensus.raft.timeline.Frames`). The time slider only picks a frame and
+redraws the one Figure in place - nothing runs again, so moving it answers in a fraction of a
+second.
 
 The picture, left: the five servers on a circle, coloured by role (leader green, candidate
 orange, follower blue, down grey, paused hatched) with their term, and every message in flight
@@ -136,9 +137,9 @@ def _draw_logs(ax: Any, frame: Frame) -> None:
             face, edge = rgba[term % 10, alpha]
             faces.append(face)
             edges.append(edge)
-            terms.setdefault(term, ([], []))
-            terms[term][0].append(index - first + 0.5)
-            terms[term][1].append(y + 0.5)
+            xs, ys = terms.setdefault(term, ([], []))
+            xs.append(index - first + 0.5)
+            ys.append(y + 0.5)
         ax.text(-0.4, y + 0.5, n, ha="right", va="center", fontsize=8)
         if v.last_index < first:
             ax.text(0.2, y + 0.5, f"(its log ends at entry {v.last_index}: behind)", ha="left", va="center",

@@ -23,8 +23,8 @@ indexes, translated by the base. A drawing puts ``log[k]`` at index ``base + 1 +
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from dsworkbook.consensus.raft_invariants import PROPERTIES, SafetyReport, check_safety
